@@ -1,0 +1,101 @@
+// Fast f32 exponential: exp_f32x4 (4 lanes, wasm SIMD) and its scalar twin exp_f32.
+//
+// Both run the same operations in the same order (no FMA in wasm, so every
+// step is one IEEE-rounded f32 op), so they return bit-identical results for
+// every non-NaN input (NaN payloads are not specified by wasm).
+//
+// Range reduction: x = n*ln2 + r with n = nearest(x*log2(e)) and
+// |r| <= ln2/2 (plus a hair from rounding x*log2(e)). r is computed with a
+// two-constant Cody-Waite split ln2 = LN2_HI + LN2_LO: LN2_HI has 15
+// significant bits and |n| <= 128 (8 bits), so n*LN2_HI is exact, and
+// x - n*LN2_HI is exact too (Sterbenz); only the tiny n*LN2_LO term rounds.
+//
+// Polynomial: exp(r) ~= 1 + r + r^2*(P2 + r*(P3 + r*(P4 + r*(P5 + r*P6)))),
+// degree 6 with the first two coefficients fixed to 1 so exp(+-0) == 1 exactly.
+// P2..P6 minimise the maximum relative error on [-0.34662, 0.34662]
+// (linear-programming minimax, ~3.1e-9 before f32 rounding). The tail is
+// evaluated by Horner; adding r and then 1 last keeps the rounding error of
+// the small terms small.
+//
+// Scaling: exp(x) = 2^n * exp(r) by adding n<<23 to the bit pattern of
+// exp(r) in [0.707, 1.415]. The input is clamped to [XMIN, XMAX] first, which
+// keeps the biased exponent within 1..254, so no overflow / wrap-around.
+//
+// Accuracy (MEASURED, tests/assembly/exp_f32x4.spec.ts, against f64 Math.exp):
+//   max relative error 8.15e-8 (about 0.7 ulp) over [-87.3365, 88.7228],
+//   the same for exp_f32x4 and exp_f32. The tests assert <= 1.0e-7.
+//
+// Special cases:
+//   exp(+-0) = 1 exactly; NaN -> NaN (f32x4.min/max and f32.min/max propagate
+//   NaN, unlike pmin/pmax); x < XMIN (incl. -Infinity) -> 0: results that
+//   would be subnormal are FLUSHED TO ZERO; x > XMAX (incl. +Infinity) -> +Inf.
+// No branches: the main caller (softmax weights, x <= 0 or NaN) pays for
+// one clamp (max+min) and two cheap selects.
+
+/** log2(e), rounded to f32. */
+const LOG2E: f32 = 1.44269502162933349609375; // 0x3FB8AA3B
+/** High part of ln(2): 15 significant bits, so n*LN2_HI is exact for |n| <= 128. */
+const LN2_HI: f32 = 0.693145751953125; // 0x3F317200
+/** Low part of ln(2): ln(2) - LN2_HI, rounded to f32. */
+const LN2_LO: f32 = 1.428606765330187045037746429443359375e-6; // 0x35BFBE8E
+
+/** Minimax coefficients of r^2..r^6 (close to 1/2!, 1/3!, 1/4!, 1/5!, 1/6!). */
+const P2: f32 = 0.499999940395355224609375; // 0x3EFFFFFE
+const P3: f32 = 0.16666521131992340087890625; // 0x3E2AAA49
+const P4: f32 = 0.0416683889925479888916015625; // 0x3D2AAC79
+const P5: f32 = 0.0083687193691730499267578125; // 0x3C091CF4
+const P6: f32 = 0.00138145941309630870819091796875; // 0x3AB51216
+
+/** Smallest f32 with exp(x) >= FLT_MIN (ln(FLT_MIN) = -87.33654475...). Below: flush to 0. */
+const XMIN: f32 = -87.33654022216796875; // 0xC2AEAC4F
+/** Largest f32 with exp(x) <= FLT_MAX (ln(FLT_MAX) = 88.72283905...). Above: +Infinity. */
+const XMAX: f32 = 88.72283172607421875; // 0x42B17217
+
+/** exp of each f32 lane of `x`. */
+// @ts-ignore: decorator
+@inline export function exp_f32x4(x: v128): v128 {
+  // Clamp (NaN propagates through f32x4.max/min) so 2^n stays a normal scale.
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(XMIN)), f32x4.splat(XMAX));
+  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  const r = f32x4.sub(
+    f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))),
+    f32x4.mul(n, f32x4.splat(LN2_LO)),
+  );
+  let q = f32x4.add(f32x4.mul(f32x4.splat(P6), r), f32x4.splat(P5));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(P4));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(P3));
+  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(P2));
+  const p = f32x4.add(
+    f32x4.splat(1.0),
+    f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q)),
+  );
+  // 2^n * p: add n to the exponent field (n is integral and in [-126, 128]).
+  const y = i32x4.add(p, i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23));
+  // x < XMIN (incl. -Inf) -> 0 (flush), x > XMAX (incl. +Inf) -> +Inf; NaN compares false.
+  return v128.bitselect(
+    f32x4.splat(Infinity),
+    v128.andnot(y, f32x4.lt(x, f32x4.splat(XMIN))),
+    f32x4.gt(x, f32x4.splat(XMAX)),
+  );
+}
+
+/** Scalar twin of exp_f32x4: same operations, same order, bit-identical results. */
+// @ts-ignore: decorator
+@inline export function exp_f32(x: f32): f32 {
+  const xc = min<f32>(max<f32>(x, XMIN), XMAX);
+  const n = nearest<f32>(xc * LOG2E);
+  const r = (xc - n * LN2_HI) - n * LN2_LO;
+  let q = P6 * r + P5;
+  q = q * r + P4;
+  q = q * r + P3;
+  q = q * r + P2;
+  const p: f32 = <f32>1.0 + (r + (r * r) * q);
+  // <i32> compiles to i32.trunc_sat_f32_s (nontrapping-f2i is on by default in
+  // asc): NaN -> 0 like i32x4.trunc_sat_f32x4_s, so NaN input cannot trap.
+  const y = reinterpret<f32>(reinterpret<i32>(p) + (<i32>n << 23));
+  return select<f32>(
+    Infinity,
+    select<f32>(0, y, x < XMIN),
+    x > XMAX,
+  );
+}

@@ -1,0 +1,40 @@
+/** A dense float32 tensor: `data` holds the elements in row-major order of `shape`. */
+export interface Tensor {
+  data: Float32Array;
+  shape: readonly number[];
+}
+
+/** Options shared by the SoftPool functions. Per-dim values are in spatial order (H, W). */
+export interface SoftPoolOptions {
+  /** Window size; one number means the same for every spatial dim. Required. */
+  kernelSize: number | readonly number[];
+  /** Step between windows; default: kernelSize. */
+  stride?: number | readonly number[];
+  /** Implicit padding on both sides; default 0; each 0 <= p <= floor(k/2). Padding cells are never part of a window. */
+  padding?: number | readonly number[];
+  /** PyTorch's ceil-mode output size; default false. */
+  ceilMode?: boolean;
+  /** Temperature; default 1. 0 = average pooling, large = max pooling, negative = soft-min. */
+  beta?: number;
+}
+
+export type WasmSource = URL | string | BufferSource | WebAssembly.Module | Response;
+
+export interface InitOptions {
+  /** Where to load the module from; default: the packaged `softpool.wasm`. */
+  wasm?: WasmSource;
+}
+
+export interface BackwardResult {
+  gradInput: Tensor;
+  gradBeta: number;
+}
+
+export interface MemoryStats {
+  /** Bytes currently allocated by this library inside wasm memory. */
+  inUseBytes: number;
+  /** Highest inUseBytes seen since init(). */
+  peakInUseBytes: number;
+  /** Size of the wasm linear memory. */
+  memoryBytes: number;
+}
