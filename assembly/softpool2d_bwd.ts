@@ -119,8 +119,8 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
   let m = gather4(p, sc);
   for (let r = 0; r < nr; r++) {
     let q = p + <usize>r * rowB;
-    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.max(m, gather4(q + (<usize>c << 2), sc));
-    else for (let c = 0; c < kW; c++) m = f32x4.min(m, gather4(q + (<usize>c << 2), sc));
+    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
+    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
   }
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0), t = s, zlo = s;
@@ -130,7 +130,7 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
       let dx = f32x4.sub(gather4(q + (<usize>c << 2), sc), m);
       let z = f32x4.mul(vbeta, dx);
       let e = exp_f32x4(z);
-      zlo = f32x4.min(zlo, z);
+      zlo = f32x4.pmin(zlo, z);
       s = f32x4.add(s, e);
       t = f32x4.add(t, f32x4.mul(e, dx));
     }
@@ -176,8 +176,8 @@ function bwd4k2s2(p: usize, gp: usize, rowB: usize, beta: f32, gv: usize): f64 {
   let x00 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x01 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
   let x10 = f32x4.shuffle(b0, b1, 0, 2, 4, 6), x11 = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
   let m = beta >= 0
-    ? f32x4.max(f32x4.max(x00, x01), f32x4.max(x10, x11))
-    : f32x4.min(f32x4.min(x00, x01), f32x4.min(x10, x11));
+    ? f32x4.pmax(f32x4.pmax(x00, x01), f32x4.pmax(x10, x11))
+    : f32x4.pmin(f32x4.pmin(x00, x01), f32x4.pmin(x10, x11));
   let vbeta = f32x4.splat(beta);
   let d0 = f32x4.sub(x00, m), d1 = f32x4.sub(x01, m), d2 = f32x4.sub(x10, m), d3 = f32x4.sub(x11, m);
   let z0 = f32x4.mul(vbeta, d0), z1 = f32x4.mul(vbeta, d1), z2 = f32x4.mul(vbeta, d2), z3 = f32x4.mul(vbeta, d3);
@@ -187,7 +187,7 @@ function bwd4k2s2(p: usize, gp: usize, rowB: usize, beta: f32, gv: usize): f64 {
     f32x4.add(f32x4.mul(e0, d0), f32x4.mul(e1, d1)),
     f32x4.add(f32x4.mul(e2, d2), f32x4.mul(e3, d3)),
   );
-  let zlo = f32x4.min(f32x4.min(z0, z1), f32x4.min(z2, z3));
+  let zlo = f32x4.pmin(f32x4.pmin(z0, z1), f32x4.pmin(z2, z3));
   let tbar = f32x4.div(t, s);
   if (needsCareful(f32x4.add(m, tbar), zlo)) return bwd4Scalar(p, gp, 2, rowB, 2, 8, beta, gv);
   let gvec = v128.load(gv);

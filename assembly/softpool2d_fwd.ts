@@ -76,8 +76,8 @@ function fwdScalar(
   let m = gather4(p, sc);
   for (let r = 0; r < nr; r++) {
     let q = p + <usize>r * rowB;
-    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.max(m, gather4(q + (<usize>c << 2), sc));
-    else for (let c = 0; c < kW; c++) m = f32x4.min(m, gather4(q + (<usize>c << 2), sc));
+    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
+    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
   }
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0);
@@ -101,8 +101,8 @@ function fwd4k2s2(p: usize, rowB: usize, beta: f32, out: usize): void {
   let x00 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x01 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
   let x10 = f32x4.shuffle(b0, b1, 0, 2, 4, 6), x11 = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
   let m = beta >= 0
-    ? f32x4.max(f32x4.max(x00, x01), f32x4.max(x10, x11))
-    : f32x4.min(f32x4.min(x00, x01), f32x4.min(x10, x11));
+    ? f32x4.pmax(f32x4.pmax(x00, x01), f32x4.pmax(x10, x11))
+    : f32x4.pmin(f32x4.pmin(x00, x01), f32x4.pmin(x10, x11));
   let vbeta = f32x4.splat(beta);
   let d0 = f32x4.sub(x00, m), d1 = f32x4.sub(x01, m), d2 = f32x4.sub(x10, m), d3 = f32x4.sub(x11, m);
   let e0 = exp_f32x4(f32x4.mul(vbeta, d0)), e1 = exp_f32x4(f32x4.mul(vbeta, d1));

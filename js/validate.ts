@@ -70,10 +70,8 @@ function perDim(fn: string, name: string, value: unknown, dims: number, min: num
 
 /** PyTorch's pooling output size, including ceil mode's "last window starts inside input or left padding". */
 export function pooledSize(size: number, k: number, s: number, p: number, ceilMode: boolean): number {
-  const span = size + 2 * p - k;
-  if (span < 0) return 0;
-  let out = (ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-  if (ceilMode && (out - 1) * s >= size + p) out -= 1;
+  let out = Math.floor((size + 2 * p - k + (ceilMode ? s - 1 : 0)) / s) + 1;
+  if (ceilMode && out > 0 && (out - 1) * s >= size + p) out -= 1;
   return out;
 }
 

@@ -33,6 +33,10 @@ describe('reference: outputSize (PyTorch rule)', () => {
     [3, 5, 1, 1, false, 1],
     [10, 4, 3, 2, true, 4], // span 10 -> ceil(10/3)+1 = 5; (5-1)*3 = 12 >= 12: dropped -> 4
     [10, 4, 3, 2, false, 4],
+    // ceil mode with a kernel larger than the padded input: PyTorch's div_rtn(span + s - 1, s) + 1
+    [4, 6, 6, 0, true, 1], // ceil(-2/6) + 1 = 1: one window starting at 0
+    [4, 6, 2, 0, true, 0], // ceil(-2/2) + 1 = 0
+    [4, 6, 6, 0, false, 0],
   ];
   for (const [inp, k, s, p, ceil, want] of table) {
     it(`in=${inp} k=${k} s=${s} p=${p} ceil=${ceil} -> ${want}`, () => {

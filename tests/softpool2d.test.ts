@@ -62,6 +62,9 @@ function valid(shape: readonly number[], o: RefOptions): boolean {
   const p = o.padding ?? 0;
   const [pH, pW] = typeof p === 'number' ? [p, p] : p;
   const H = shape[shape.length - 2], W = shape[shape.length - 1];
+  // sweeps keep every kernel inside the padded input; kernels larger than the padded input
+  // (valid in ceil mode under PyTorch's rule) are covered by dedicated output-size tests
+  if (H + 2 * pH < kH || W + 2 * pW < kW) return false;
   return outputSize(H, kH, sH, pH, !!o.ceilMode) >= 1 && outputSize(W, kW, sW, pW, !!o.ceilMode) >= 1;
 }
 
@@ -152,10 +155,14 @@ describe('softPool2d forward: output size rule (ceil mode, padding, defaults)', 
     [[1, 1, 6, 6], { kernelSize: 3, stride: 2, ceilMode: true }, [1, 1, 3, 3]], // partial last window
     [[1, 1, 6, 6], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }, [1, 1, 4, 4]],
     [[2, 3, 7, 8], { kernelSize: [2, 3], stride: [2, 3], ceilMode: true }, [2, 3, 4, 3]],
-    [[2, 3, 7, 8], { kernelSize: [2, 3], stride: [2, 3], padding: [1, 1], ceilMode: true }, [2, 3, 4, 4]],
+    [[2, 3, 7, 8], { kernelSize: [2, 3], stride: [2, 3], padding: [1, 1], ceilMode: true }, [2, 3, 4, 3]], // W: ceil 4, dropped
     [[1, 2, 9, 9], { kernelSize: [3, 2], stride: [3, 1], padding: [0, 1] }, [1, 2, 3, 10]],
     [[1, 1, 1, 1], { kernelSize: 1, ceilMode: true }, [1, 1, 1, 1]],
     [[1, 1, 1, 7], { kernelSize: [1, 3], stride: [1, 3], ceilMode: true }, [1, 1, 1, 3]],
+    // PyTorch rule, ceil mode: kernel larger than the input but ceil((4-6)/6)+1 = 1 -> one window over all cells
+    [[1, 2, 4, 4], { kernelSize: 6, ceilMode: true }, [1, 2, 1, 1]],
+    [[1, 1, 1, 5], { kernelSize: 2, ceilMode: true }, [1, 1, 1, 3]], // H: ceil(-1/2)+1 = 1
+    [[1, 1, 4, 5], { kernelSize: [5, 2], stride: [5, 2], ceilMode: true }, [1, 1, 1, 3]],
   ];
   let seed = 700;
   for (const [shape, opts, want] of cases) {
@@ -228,7 +235,7 @@ describe('softPool2d forward: extreme finite values', () => {
   }
   for (const beta of [0, 0.5, 1, 4, -1]) {
     it(`±FLT_MAX in one window beta=${beta}`, () => {
-      const data = Float32Array.of(FMAX, -FMAX, FMAX, -FMAX, FMAX, FMAX, -FMAX, -FMAX);
+      const data = Float32Array.of(FMAX, -FMAX, FMAX, -FMAX, -FMAX, FMAX, -FMAX, FMAX);
       const shape = [1, 1, 2, 4];
       const y = checkForward(data, shape, { kernelSize: 2, beta });
       // beta>0 -> max, beta<0 -> min, beta=0 -> mean

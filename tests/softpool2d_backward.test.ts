@@ -70,6 +70,11 @@ const CONFIGS: Array<{ name: string; opts: RefOptions }> = [
 ];
 
 function valid(shape: readonly number[], o: RefOptions): boolean {
+  // sweeps keep every kernel inside the padded input (see the dedicated ceil-mode tests for the rest)
+  const [kH, kW] = typeof o.kernelSize === 'number' ? [o.kernelSize, o.kernelSize] : o.kernelSize;
+  const p = o.padding ?? 0;
+  const [pH, pW] = typeof p === 'number' ? [p, p] : p;
+  if (shape[shape.length - 2] + 2 * pH < kH || shape[shape.length - 1] + 2 * pW < kW) return false;
   try {
     outShapeOf(shape, o);
     return true;
@@ -112,6 +117,9 @@ describe('softPool2dBackward: batches, channels, unbatched, ceil mode', () => {
     [[2, 1, 10, 10], { kernelSize: 4, stride: 3, padding: 2, ceilMode: true, beta: -1 }], // dropped
     [[1, 2, 6, 6], { kernelSize: 3, stride: 2, ceilMode: true, beta: 30 }], // partial last window
     [[1, 2, 9, 9], { kernelSize: [3, 2], stride: [3, 1], padding: [0, 1], beta: 1e-3 }],
+    // ceil mode, kernel larger than the input: PyTorch's rule gives one window (ceil(-2/6)+1 = 1)
+    [[1, 2, 4, 4], { kernelSize: 6, ceilMode: true, beta: 2 }],
+    [[1, 1, 1, 5], { kernelSize: 2, ceilMode: true, beta: -1 }],
     [[1, 3, 8, 8], { kernelSize: 4, stride: 1, padding: 2, beta: 4 }], // heavy overlap
     [[2, 3, 64, 129], { kernelSize: 3, stride: 1, padding: 1 }], // > 64 KiB
     [[3, 5, 7], { kernelSize: 2 }],
