@@ -4,7 +4,7 @@
 // step is one IEEE-rounded f32 op), so they return bit-identical results for
 // every non-NaN input (NaN payloads are not specified by wasm).
 //
-// Range reduction: x = n*ln2 + r with n = nearest(x*log2(e)) and
+// Range reduction: x = n*ln2 + r with n = round(x*log2(e)) and
 // |r| <= ln2/2 (plus a hair from rounding x*log2(e)). r is computed with a
 // two-constant Cody-Waite split ln2 = LN2_HI + LN2_LO: LN2_HI has 15
 // significant bits and |n| <= 128 (8 bits), so n*LN2_HI is exact, and
@@ -17,9 +17,20 @@
 // evaluated by Horner; adding r and then 1 last keeps the rounding error of
 // the small terms small.
 //
+// Rounding: adding ROUNDER = 1.5 * 2^23 to x*log2(e) rounds it to an integer
+// (ties to even, as nearest does) and leaves that integer in the low mantissa
+// bits of the sum, so n costs one add and one sub instead of nearest plus the
+// several-instruction i32x4.trunc_sat on x86.
+//
 // Scaling: exp(x) = 2^n * exp(r) by adding n<<23 to the bit pattern of
 // exp(r) in [0.707, 1.415]. The input is clamped to [XMIN, XMAX] first, which
 // keeps the biased exponent within 1..254, so no overflow / wrap-around.
+//
+// Two entry points share that core: exp_f32x4 for any input, and
+// exp_nonpos_f32x4 for the softmax weights (x <= 0 after subtracting the
+// window's pivot), which skips the upper clamp and the +Inf/NaN select. Its
+// result for a NaN input is unspecified (a NaN's payload bits reach the
+// exponent): callers detect NaN windows through x - m, which stays NaN.
 //
 // Accuracy (MEASURED against f64 Math.exp): max relative error 8.15e-8
 // (8.1466e-8 at x = 5.2014723) over [XMIN, XMAX], identical for
@@ -28,11 +39,10 @@
 // sweep), which asserts the bound max relative error <= 1.0e-7.
 //
 // Special cases:
-//   exp(+-0) = 1 exactly; NaN -> NaN (the clamp keeps NaN, see exp_f32x4);
+//   exp(+-0) = 1 exactly; NaN -> NaN (exp_f32x4 and exp_f32 only);
 //   x < XMIN (incl. -Infinity) -> +0: results that would be subnormal are
 //   FLUSHED TO ZERO; x > XMAX (incl. +Infinity) -> +Infinity.
-// No branches: the main caller (softmax weights, x <= 0 or NaN) pays for
-// one clamp (pmax+pmin) and two cheap selects (andnot, bitselect).
+// No branches: exp_nonpos_f32x4 costs 17 SIMD instructions per 4 lanes.
 
 /** log2(e), rounded to f32. */
 const LOG2E: f32 = 1.44269502162933349609375; // 0x3FB8AA3B
@@ -48,20 +58,19 @@ const P4: f32 = 0.0416683889925479888916015625; // 0x3D2AAC79
 const P5: f32 = 0.0083687193691730499267578125; // 0x3C091CF4
 const P6: f32 = 0.00138145941309630870819091796875; // 0x3AB51216
 
+/** 1.5 * 2^23: adding it rounds |v| < 2^22 to an integer held in the low mantissa bits. */
+const ROUNDER: f32 = 12582912.0; // 0x4B400000
+
 /** Smallest f32 with exp(x) >= FLT_MIN (ln(FLT_MIN) = -87.33654475...). Below: flush to 0. */
 const XMIN: f32 = -87.33654022216796875; // 0xC2AEAC4F
 /** Largest f32 with exp(x) <= FLT_MAX (ln(FLT_MAX) = 88.72283905...). Above: +Infinity. */
 const XMAX: f32 = 88.72283172607421875; // 0x42B17217
 
-/** exp of each f32 lane of `x`. */
+/** 2^n * exp(r) for x already clamped to [XMIN, XMAX]. */
 // @ts-ignore: decorator
-@inline export function exp_f32x4(x: v128): v128 {
-  // Clamp so 2^n stays a normal scale. pmax(a, b) = a < b ? b : a and
-  // pmin(a, b) = b < a ? b : a return `a` when it is NaN, so with x as the
-  // FIRST operand NaN propagates, at one instruction each on x86 (min/max
-  // would also propagate NaN but cost several instructions there).
-  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(XMIN)), f32x4.splat(XMAX));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+@inline function expCore_f32x4(xc: v128): v128 {
+  const big = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUNDER));
+  const n = f32x4.sub(big, f32x4.splat(ROUNDER));
   const r = f32x4.sub(
     f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))),
     f32x4.mul(n, f32x4.splat(LN2_LO)),
@@ -74,14 +83,44 @@ const XMAX: f32 = 88.72283172607421875; // 0x42B17217
     f32x4.splat(1.0),
     f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q)),
   );
-  // 2^n * p: add n to the exponent field (n is integral and in [-126, 128]).
-  const y = i32x4.add(p, i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23));
-  // x < XMIN (incl. -Inf) -> 0 (flush), x > XMAX (incl. +Inf) -> +Inf; NaN compares false.
+  // (bits(big) << 23) == n << 23: ROUNDER's own bits all shift out of the word.
+  return i32x4.add(p, i32x4.shl(big, 23));
+}
+
+/** exp of each f32 lane of `x`, any input. */
+// @ts-ignore: decorator
+@inline export function exp_f32x4(x: v128): v128 {
+  // Clamp so 2^n stays a normal scale. pmax(a, b) = a < b ? b : a and
+  // pmin(a, b) = b < a ? b : a return `a` when it is NaN, so with x as the
+  // FIRST operand NaN gets through, at one instruction each on x86.
+  const y = expCore_f32x4(f32x4.pmin(f32x4.pmax(x, f32x4.splat(XMIN)), f32x4.splat(XMAX)));
+  // x < XMIN (incl. -Inf) -> 0 (flush); x > XMAX (incl. +Inf) -> +Inf and NaN -> NaN, both as x + Inf.
   return v128.bitselect(
-    f32x4.splat(Infinity),
     v128.andnot(y, f32x4.lt(x, f32x4.splat(XMIN))),
-    f32x4.gt(x, f32x4.splat(XMAX)),
+    f32x4.add(x, f32x4.splat(Infinity)),
+    f32x4.le(x, f32x4.splat(XMAX)),
   );
+}
+
+/** exp of each lane for x <= 0 (incl. -Infinity); NaN input gives an unspecified result. */
+// @ts-ignore: decorator
+@inline export function exp_nonpos_f32x4(x: v128): v128 {
+  const y = expCore_f32x4(f32x4.pmax(x, f32x4.splat(XMIN)));
+  return v128.andnot(y, f32x4.lt(x, f32x4.splat(XMIN)));
+}
+
+/** 2^n * exp(r) for x already clamped to [XMIN, XMAX]: scalar twin of expCore_f32x4. */
+// @ts-ignore: decorator
+@inline function expCore_f32(xc: f32): f32 {
+  const big = xc * LOG2E + ROUNDER;
+  const n = big - ROUNDER;
+  const r = (xc - n * LN2_HI) - n * LN2_LO;
+  let q = P6 * r + P5;
+  q = q * r + P4;
+  q = q * r + P3;
+  q = q * r + P2;
+  const p: f32 = <f32>1.0 + (r + (r * r) * q);
+  return reinterpret<f32>(reinterpret<i32>(p) + (reinterpret<i32>(big) << 23));
 }
 
 /** Scalar twin of exp_f32x4: same operations, same order, bit-identical results. */
@@ -90,19 +129,13 @@ const XMAX: f32 = 88.72283172607421875; // 0x42B17217
   // Same clamp as f32x4.pmax/pmin above (NaN and -0 pass through unchanged).
   let xc = select<f32>(XMIN, x, x < XMIN);
   xc = select<f32>(XMAX, xc, xc > XMAX);
-  const n = nearest<f32>(xc * LOG2E);
-  const r = (xc - n * LN2_HI) - n * LN2_LO;
-  let q = P6 * r + P5;
-  q = q * r + P4;
-  q = q * r + P3;
-  q = q * r + P2;
-  const p: f32 = <f32>1.0 + (r + (r * r) * q);
-  // <i32> compiles to i32.trunc_sat_f32_s (nontrapping-f2i is on by default in
-  // asc): NaN -> 0 like i32x4.trunc_sat_f32x4_s, so NaN input cannot trap.
-  const y = reinterpret<f32>(reinterpret<i32>(p) + (<i32>n << 23));
-  return select<f32>(
-    Infinity,
-    select<f32>(0, y, x < XMIN),
-    x > XMAX,
-  );
+  const y = expCore_f32(xc);
+  return select<f32>(select<f32>(0, y, x < XMIN), x + Infinity, x <= XMAX);
+}
+
+/** Scalar twin of exp_nonpos_f32x4. */
+// @ts-ignore: decorator
+@inline export function exp_nonpos_f32(x: f32): f32 {
+  const y = expCore_f32(select<f32>(XMIN, x, x < XMIN));
+  return select<f32>(0, y, x < XMIN);
 }

@@ -7,7 +7,7 @@
 // recomputes each exponential and scatters its gradient (overlapping windows add up).
 // Same interior/edge split as the forward; the gradient buffer is zeroed here first.
 
-import { exp_f32x4 } from "./exp_f32x4";
+import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4, notFinite4 } from "./simd_gather";
 import { softpoolWindowBwdF32, BWD_Z_LIMIT } from "./window_f32";
 import { softpoolWindowBwdF64 } from "./window_f64";
@@ -129,7 +129,7 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
     for (let c = 0; c < kW; c++) {
       let dx = f32x4.sub(gather4(q + (<usize>c << 2), sc), m);
       let z = f32x4.mul(vbeta, dx);
-      let e = exp_f32x4(z);
+      let e = exp_nonpos_f32x4(z);
       zlo = f32x4.pmin(zlo, z);
       s = f32x4.add(s, e);
       t = f32x4.add(t, f32x4.mul(e, dx));
@@ -146,7 +146,7 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
     for (let c = 0; c < kW; c++) {
       let off = rowOff + (<usize>c << 2);
       let dx = f32x4.sub(gather4(p + off, sc), m);
-      let e = exp_f32x4(f32x4.mul(vbeta, dx));
+      let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
       let u = f32x4.sub(dx, tbar);
       let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(one, f32x4.mul(vbeta, u)));
       v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
@@ -181,7 +181,7 @@ function bwd4k2s2(p: usize, gp: usize, rowB: usize, beta: f32, gv: usize): f64 {
   let vbeta = f32x4.splat(beta);
   let d0 = f32x4.sub(x00, m), d1 = f32x4.sub(x01, m), d2 = f32x4.sub(x10, m), d3 = f32x4.sub(x11, m);
   let z0 = f32x4.mul(vbeta, d0), z1 = f32x4.mul(vbeta, d1), z2 = f32x4.mul(vbeta, d2), z3 = f32x4.mul(vbeta, d3);
-  let e0 = exp_f32x4(z0), e1 = exp_f32x4(z1), e2 = exp_f32x4(z2), e3 = exp_f32x4(z3);
+  let e0 = exp_nonpos_f32x4(z0), e1 = exp_nonpos_f32x4(z1), e2 = exp_nonpos_f32x4(z2), e3 = exp_nonpos_f32x4(z3);
   let s = f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3));
   let t = f32x4.add(
     f32x4.add(f32x4.mul(e0, d0), f32x4.mul(e1, d1)),

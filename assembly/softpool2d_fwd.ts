@@ -7,7 +7,7 @@
 // y = m + t/s. Lanes whose result is not finite are recomputed by the float64 careful path,
 // which applies the ±Infinity/NaN rules.
 
-import { exp_f32x4 } from "./exp_f32x4";
+import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4, notFinite4 } from "./simd_gather";
 import { softpoolWindowF32 } from "./window_f32";
 import { softpoolWindowF64 } from "./window_f64";
@@ -86,7 +86,7 @@ function fwdScalar(
     let q = p + <usize>r * rowB;
     for (let c = 0; c < kW; c++) {
       let dx = f32x4.sub(gather4(q + (<usize>c << 2), sc), m);
-      let e = exp_f32x4(f32x4.mul(vbeta, dx));
+      let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
       s = f32x4.add(s, e);
       t = f32x4.add(t, f32x4.mul(e, dx));
     }
@@ -105,8 +105,8 @@ function fwd4k2s2(p: usize, rowB: usize, beta: f32, out: usize): void {
     : f32x4.pmin(f32x4.pmin(x00, x01), f32x4.pmin(x10, x11));
   let vbeta = f32x4.splat(beta);
   let d0 = f32x4.sub(x00, m), d1 = f32x4.sub(x01, m), d2 = f32x4.sub(x10, m), d3 = f32x4.sub(x11, m);
-  let e0 = exp_f32x4(f32x4.mul(vbeta, d0)), e1 = exp_f32x4(f32x4.mul(vbeta, d1));
-  let e2 = exp_f32x4(f32x4.mul(vbeta, d2)), e3 = exp_f32x4(f32x4.mul(vbeta, d3));
+  let e0 = exp_nonpos_f32x4(f32x4.mul(vbeta, d0)), e1 = exp_nonpos_f32x4(f32x4.mul(vbeta, d1));
+  let e2 = exp_nonpos_f32x4(f32x4.mul(vbeta, d2)), e3 = exp_nonpos_f32x4(f32x4.mul(vbeta, d3));
   let s = f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3));
   let t = f32x4.add(
     f32x4.add(f32x4.mul(e0, d0), f32x4.mul(e1, d1)),

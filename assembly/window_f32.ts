@@ -8,7 +8,7 @@
 // and every exponential is in (0, 1]: nothing overflows for finite input. The output is
 // y = m + t/s with s = sum e, t = sum e*(x - m): equal values give exactly m.
 
-import { exp_f32 } from "./exp_f32x4";
+import { exp_nonpos_f32 } from "./exp_f32x4";
 import { softpoolWindowF64, softpoolWindowBwdF64 } from "./window_f64";
 
 /** Beyond this |beta*(x - m)| the backward's f32 terms could overflow: use float64. */
@@ -36,7 +36,7 @@ export function softpoolWindowF32(p: usize, nd: i32, nr: i32, nc: i32, sd: usize
   let s: f32 = 0, t: f32 = 0;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) {
     let dx = load<f32>(at(p, d, r, c, sd, sr, sc)) - m;
-    let e = exp_f32(beta * dx);
+    let e = exp_nonpos_f32(beta * dx);
     s += e;
     t += e * dx;
   }
@@ -57,7 +57,7 @@ export function softpoolWindowBwdF32(
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) {
     let dx = load<f32>(at(p, d, r, c, sd, sr, sc)) - m;
     let z = beta * dx;
-    let e = exp_f32(z);
+    let e = exp_nonpos_f32(z);
     zlo = min(zlo, z);
     s += e;
     t += e * dx;
@@ -73,7 +73,7 @@ export function softpoolWindowBwdF32(
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) {
     let off = <usize>d * sd + <usize>r * sr + <usize>c * sc;
     let dx = load<f32>(p + off) - m;
-    let e = exp_f32(beta * dx);
+    let e = exp_nonpos_f32(beta * dx);
     let u = dx - tbar;         // x - y
     store<f32>(gp + off, load<f32>(gp + off) + gs * e * (1 + beta * u));
     v += e * u * u;

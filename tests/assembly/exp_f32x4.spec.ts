@@ -1,4 +1,4 @@
-import { exp_f32x4, exp_f32 } from "../../assembly/exp_f32x4";
+import { exp_f32x4, exp_f32, exp_nonpos_f32x4, exp_nonpos_f32 } from "../../assembly/exp_f32x4";
 
 /** Accuracy bound stated in the header of assembly/exp_f32x4.ts. */
 const MAX_REL: f64 = 1.0e-7;
@@ -161,5 +161,37 @@ describe("exp_f32x4 / exp_f32 accuracy over [-87.3365, 88.7228]", () => {
     expect<f64>(maxRelSimd).toBeLessThanOrEqual(MAX_REL);
     expect<f64>(maxRelScalar).toBeLessThanOrEqual(MAX_REL);
     expect<i32>(mismatches).toBe(0, "SIMD and scalar results differ");
+  });
+});
+
+describe("exp_nonpos_f32x4 / exp_nonpos_f32 (softmax weights, x <= 0)", () => {
+  it("equals exp_f32x4 bit for bit on every 7th f32 in [XMIN, 0], and -0/+0", () => {
+    let differ = 0;
+    let checked = 0;
+    for (let b: u32 = 0x80000000; b <= XMIN_BITS; b += 4 * 7) {
+      const v = f32x4(
+        reinterpret<f32>(b), reinterpret<f32>(min(b + 7, XMIN_BITS)),
+        reinterpret<f32>(min(b + 14, XMIN_BITS)), reinterpret<f32>(min(b + 21, XMIN_BITS)),
+      );
+      const want = exp_f32x4(v);
+      if (!v128.all_true<i32>(i32x4.eq(exp_nonpos_f32x4(v), want))) differ++;
+      if (reinterpret<u32>(exp_nonpos_f32(reinterpret<f32>(b))) != reinterpret<u32>(exp_f32(reinterpret<f32>(b)))) differ++;
+      checked += 4;
+    }
+    expect<i32>(checked).toBeGreaterThan(10_000_000);
+    expect<i32>(differ).toBe(0);
+    expect<f32>(exp_nonpos_f32(0.0)).toBe(1.0);
+    expect<f32>(exp_nonpos_f32(-0.0)).toBe(1.0);
+    expect<f32>(f32x4.extract_lane(exp_nonpos_f32x4(f32x4(0.0, -0.0, 0.0, -0.0)), 1)).toBe(1.0);
+  });
+
+  it("-Infinity and x below ln(FLT_MIN) flush to +0", () => {
+    const cases: StaticArray<f32> = [-Infinity, -87.34, -103.0, -1.0e30, -F32.MAX_VALUE];
+    for (let i = 0; i < cases.length; i++) {
+      const x = cases[i];
+      expect<u32>(reinterpret<u32>(exp_nonpos_f32(x))).toBe(0, "scalar exp_nonpos(" + x.toString() + ")");
+      const y = exp_nonpos_f32x4(f32x4.splat(x));
+      expect<bool>(v128.any_true(y)).toBe(false, "simd exp_nonpos(" + x.toString() + ")");
+    }
   });
 });
