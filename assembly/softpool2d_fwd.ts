@@ -44,7 +44,7 @@ export function softpool2d_fwd_nchw(
       let ow = owLo;
       // Interior, four windows at a time; the stride is a constant in each inlined copy.
       if (kW == 2 && sW == 2 && nr == 2) {
-        for (; ow + 4 <= owHi; ow += 4) fwd4k2s2(xRow + (<usize>(ow * 2 - pW) << 2), rowB, beta, yRow + (<usize>ow << 2));
+        ow = fwdRowK2S2(xRow, rowB, pW, beta, yRow, ow, owHi);
       } else if (sW == 1) {
         for (; ow + 4 <= owHi; ow += 4) fwd4(xRow + (<usize>(ow - pW) << 2), nr, rowB, kW, 4, beta, yRow + (<usize>ow << 2));
       } else if (sW == 2) {
@@ -94,8 +94,18 @@ function fwdScalar(
   finish4(m, s, t, out, p, nr, rowB, kW, sc, beta);
 }
 
-/** Kernel 2, stride 2, both rows inside: every tap stays in registers, one pass. */
-function fwd4k2s2(p: usize, rowB: usize, beta: f32, out: usize): void {
+/**
+ * Kernel 2, stride 2, both rows inside: every tap stays in registers, one pass. The loop
+ * over the row is in here (not in the caller) so the engine can keep the exp constants
+ * in registers across iterations. Returns the first output column not done.
+ */
+function fwdRowK2S2(xRow: usize, rowB: usize, pW: i32, beta: f32, yRow: usize, ow: i32, owEnd: i32): i32 {
+  for (; ow + 4 <= owEnd; ow += 4) fwd4K2S2(xRow + (<usize>(ow * 2 - pW) << 2), rowB, beta, yRow + (<usize>ow << 2));
+  return ow;
+}
+
+// @ts-ignore: decorator
+@inline function fwd4K2S2(p: usize, rowB: usize, beta: f32, out: usize): void {
   let a0 = v128.load(p), a1 = v128.load(p, 16);
   let b0 = v128.load(p + rowB), b1 = v128.load(p + rowB, 16);
   let x00 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x01 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
