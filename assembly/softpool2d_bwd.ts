@@ -36,32 +36,58 @@ export function softpool2d_bwd_nchw(
       let xRow = x + rowOff, gxRow = gx + rowOff;
       let gRow = gPlane + (<usize>oh * <usize>OW << 2);
       let ow = owLo;
-      if (kW == 2 && sW == 2 && nr == 2) {
-        for (; ow + 4 <= owHi; ow += 4) {
-          let off = <usize>(ow * 2 - pW) << 2;
-          gradBeta += bwd4k2s2(xRow + off, gxRow + off, rowB, beta, gRow + (<usize>ow << 2));
-        }
-      } else if (sW == 1) {
-        for (; ow + 4 <= owHi; ow += 4) {
-          let off = <usize>(ow - pW) << 2;
-          gradBeta += bwd4(xRow + off, gxRow + off, nr, rowB, kW, 4, beta, gRow + (<usize>ow << 2));
-        }
-      } else if (sW == 2) {
-        for (; ow + 4 <= owHi; ow += 4) {
-          let off = <usize>(ow * 2 - pW) << 2;
-          gradBeta += bwd4(xRow + off, gxRow + off, nr, rowB, kW, 8, beta, gRow + (<usize>ow << 2));
-        }
-      } else {
-        for (; ow + 4 <= owHi; ow += 4) {
-          let off = <usize>(ow * sW - pW) << 2;
-          gradBeta += bwd4(xRow + off, gxRow + off, nr, rowB, kW, sc, beta, gRow + (<usize>ow << 2));
-        }
+      if (owHi - owLo >= 4) {
+        gradBeta += kW == 2 && sW == 2 && nr == 2
+          ? bwdRowK2S2(xRow, gxRow, rowB, pW, beta, gRow, owLo, owHi)
+          : bwdRow(xRow, gxRow, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
+        ow = owHi;
       }
       gradBeta += bwdScalar(xRow, gxRow, nr, rowB, W, kW, sW, pW, beta, gRow, 0, min(owLo, OW));
       gradBeta += bwdScalar(xRow, gxRow, nr, rowB, W, kW, sW, pW, beta, gRow, ow, OW);
     }
   }
   return gradBeta;
+}
+
+/**
+ * Kernel 2, stride 2, both rows inside, over the interior [from, to) (to - from >= 4), four
+ * outputs at a time. A last group that would overlap the one before it masks its first
+ * lanes (they were done already) so that no gradient is added twice.
+ */
+function bwdRowK2S2(xRow: usize, gxRow: usize, rowB: usize, pW: i32, beta: f32, gRow: usize, from: i32, to: i32): f64 {
+  let gb = 0.0;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    let off = <usize>(o * 2 - pW) << 2;
+    gb += bwd4K2S2(xRow + off, gxRow + off, rowB, beta, gRow + (<usize>o << 2), ow - o);
+    ow += 4;
+  } while (ow < to);
+  return gb;
+}
+
+/** Any kernel over the interior, four outputs at a time; same contract as bwdRowK2S2. */
+function bwdRow(xRow: usize, gxRow: usize, nr: i32, rowB: usize, kW: i32, sW: i32, pW: i32, beta: f32, gRow: usize, from: i32, to: i32): f64 {
+  let gb = 0.0;
+  let sc = <usize>sW << 2;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4), lane0 = ow - o;
+    let off = <usize>(o * sW - pW) << 2;
+    let gv = gRow + (<usize>o << 2);
+    if (sW == 1) gb += bwd4(xRow + off, gxRow + off, nr, rowB, kW, 4, beta, gv, lane0);
+    else if (sW == 2) gb += bwd4(xRow + off, gxRow + off, nr, rowB, kW, 8, beta, gv, lane0);
+    else gb += bwd4(xRow + off, gxRow + off, nr, rowB, kW, sc, beta, gv, lane0);
+    ow += 4;
+  } while (ow < to);
+  return gb;
+}
+
+/** gradOutput for four windows with lanes below lane0 zeroed (already done by an earlier group). */
+// @ts-ignore: decorator
+@inline function loadG4(gv: usize, lane0: i32): v128 {
+  let keep = i32x4.ge_s(i32x4(0, 1, 2, 3), i32x4.splat(lane0));
+  return v128.and(v128.load(gv), keep);
 }
 
 function bwdScalar(
@@ -79,10 +105,10 @@ function bwdScalar(
   return gb;
 }
 
-/** The four windows one at a time (scalar twin, with its own careful fallback). */
-function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, gv: usize): f64 {
+/** Lanes lane0..3 one at a time (scalar twin, with its own careful fallback). */
+function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, gv: usize, lane0: i32): f64 {
   let gb = 0.0;
-  for (let j = 0; j < 4; j++) {
+  for (let j = lane0; j < 4; j++) {
     let off = <usize>j * sc;
     gb += softpoolWindowBwdF32(p + off, gp + off, 1, nr, kW, 0, rowB, 4, beta, load<f32>(gv + (<usize>j << 2)));
   }
@@ -97,10 +123,10 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
 
 /** Sum of the four lanes' gradBeta terms in float64; lanes whose f32 term overflowed are redone in float64. */
 // @ts-ignore: decorator
-@inline function gradBeta4(gbv: v128, p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, gv: usize): f64 {
+@inline function gradBeta4(gbv: v128, p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, gv: usize, lane0: i32): f64 {
   if (v128.any_true(notFinite4(gbv))) {
     let gb = 0.0;
-    for (let j = 0; j < 4; j++) {
+    for (let j = lane0; j < 4; j++) {
       let v = <f64>load<f32>(gv + (<usize>j << 2));
       let off = <usize>j * sc;
       gb += softpoolWindowBwdF64(p + off, gp + off, 1, nr, kW, 0, rowB, 4, <f64>beta, v, false);
@@ -115,7 +141,7 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
 
 // @inline so that each call site gets its own copy with a constant lane stride sc.
 // @ts-ignore: decorator
-@inline function bwd4(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, gv: usize): f64 {
+@inline function bwd4(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, gv: usize, lane0: i32): f64 {
   let m = gather4(p, sc);
   for (let r = 0; r < nr; r++) {
     let q = p + <usize>r * rowB;
@@ -136,8 +162,8 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
     }
   }
   let tbar = f32x4.div(t, s);
-  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwd4Scalar(p, gp, nr, rowB, kW, sc, beta, gv);
-  let gvec = v128.load(gv);
+  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwd4Scalar(p, gp, nr, rowB, kW, sc, beta, gv, lane0);
+  let gvec = loadG4(gv, lane0);
   let gs = f32x4.div(gvec, s);
   let one = f32x4.splat(1);
   let v = f32x4.splat(0);
@@ -153,7 +179,7 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
       scatterAdd4(gp + off, sc, grad);
     }
   }
-  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, nr, rowB, kW, sc, beta, gv);
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, nr, rowB, kW, sc, beta, gv, lane0);
 }
 
 /** Adds lane j of v to the float at q + j*sc (lanes never alias: sc >= 4). */
@@ -170,7 +196,8 @@ function bwd4Scalar(p: usize, gp: usize, nr: i32, rowB: usize, kW: i32, sc: usiz
 }
 
 /** Kernel 2, stride 2, both rows inside: taps and exponentials stay in registers. */
-function bwd4k2s2(p: usize, gp: usize, rowB: usize, beta: f32, gv: usize): f64 {
+// @ts-ignore: decorator
+@inline function bwd4K2S2(p: usize, gp: usize, rowB: usize, beta: f32, gv: usize, lane0: i32): f64 {
   let a0 = v128.load(p), a1 = v128.load(p, 16);
   let b0 = v128.load(p + rowB), b1 = v128.load(p + rowB, 16);
   let x00 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x01 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
@@ -189,8 +216,8 @@ function bwd4k2s2(p: usize, gp: usize, rowB: usize, beta: f32, gv: usize): f64 {
   );
   let zlo = f32x4.pmin(f32x4.pmin(z0, z1), f32x4.pmin(z2, z3));
   let tbar = f32x4.div(t, s);
-  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwd4Scalar(p, gp, 2, rowB, 2, 8, beta, gv);
-  let gvec = v128.load(gv);
+  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwd4Scalar(p, gp, 2, rowB, 2, 8, beta, gv, lane0);
+  let gvec = loadG4(gv, lane0);
   let gs = f32x4.div(gvec, s);
   let one = f32x4.splat(1);
   let u0 = f32x4.sub(d0, tbar), u1 = f32x4.sub(d1, tbar), u2 = f32x4.sub(d2, tbar), u3 = f32x4.sub(d3, tbar);
@@ -208,5 +235,5 @@ function bwd4k2s2(p: usize, gp: usize, rowB: usize, beta: f32, gv: usize): f64 {
     f32x4.add(f32x4.mul(e0, f32x4.mul(u0, u0)), f32x4.mul(e1, f32x4.mul(u1, u1))),
     f32x4.add(f32x4.mul(e2, f32x4.mul(u2, u2)), f32x4.mul(e3, f32x4.mul(u3, u3))),
   );
-  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, 2, rowB, 2, 8, beta, gv);
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, 2, rowB, 2, 8, beta, gv, lane0);
 }

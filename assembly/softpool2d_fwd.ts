@@ -2,7 +2,8 @@
 //
 // Each output row is split into left-edge windows (clipped by padding), interior windows
 // and right-edge windows. Interior windows go four at a time through f32x4 (lane j = output
-// ow + j), everything else through the scalar twin. Per window: pivot m (max for beta >= 0,
+// ow + j; a last, overlapping group covers widths that are not a multiple of 4), edges
+// through the scalar twin. Per window: pivot m (max for beta >= 0,
 // min otherwise), then s = sum exp(beta*(x - m)), t = sum exp(beta*(x - m)) * (x - m),
 // y = m + t/s. Lanes whose result is not finite are recomputed by the float64 careful path,
 // which applies the ±Infinity/NaN rules.
@@ -28,7 +29,6 @@ export function softpool2d_fwd_nchw(
   kH: i32, kW: i32, sH: i32, sW: i32, pH: i32, pW: i32, beta: f32,
 ): void {
   let rowB = <usize>W << 2;
-  let sc = <usize>sW << 2;
   let owLo = interiorStart(sW, pW);
   let owHi = max(interiorEnd(W, OW, kW, sW, pW), owLo);
   for (let pl = 0; pl < planes; pl++) {
@@ -41,18 +41,10 @@ export function softpool2d_fwd_nchw(
       let nr = r1 - r0;
       let xRow = xPlane + <usize>r0 * rowB;
       let yRow = yPlane + (<usize>oh * <usize>OW << 2);
-      let ow = owLo;
-      // Interior, four windows at a time; the stride is a constant in each inlined copy.
-      if (kW == 2 && sW == 2 && nr == 2) {
-        ow = fwdRowK2S2(xRow, rowB, pW, beta, yRow, ow, owHi);
-      } else if (sW == 1) {
-        for (; ow + 4 <= owHi; ow += 4) fwd4(xRow + (<usize>(ow - pW) << 2), nr, rowB, kW, 4, beta, yRow + (<usize>ow << 2));
-      } else if (sW == 2) {
-        for (; ow + 4 <= owHi; ow += 4) fwd4(xRow + (<usize>(ow * 2 - pW) << 2), nr, rowB, kW, 8, beta, yRow + (<usize>ow << 2));
-      } else {
-        for (; ow + 4 <= owHi; ow += 4) fwd4(xRow + (<usize>(ow * sW - pW) << 2), nr, rowB, kW, sc, beta, yRow + (<usize>ow << 2));
-      }
-      // Edges and the interior tail, one window at a time.
+      let ow = kW == 2 && sW == 2 && nr == 2
+        ? fwdRowK2S2(xRow, rowB, pW, beta, yRow, owLo, owHi)
+        : fwdRow(xRow, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
+      // Edges (and interiors narrower than 4), one window at a time.
       fwdScalar(xRow, nr, rowB, W, kW, sW, pW, beta, yRow, 0, min(owLo, OW));
       fwdScalar(xRow, nr, rowB, W, kW, sW, pW, beta, yRow, ow, OW);
     }
@@ -95,13 +87,36 @@ function fwdScalar(
 }
 
 /**
- * Kernel 2, stride 2, both rows inside: every tap stays in registers, one pass. The loop
- * over the row is in here (not in the caller) so the engine can keep the exp constants
- * in registers across iterations. Returns the first output column not done.
+ * Kernel 2, stride 2, both rows inside: every tap stays in registers, one pass. Covers the
+ * interior [from, to) four outputs at a time, the last group overlapping the one before it
+ * when the width is not a multiple of 4 (recomputing an output is harmless). Returns the
+ * first column not done: `to`, or `from` when the interior is narrower than 4.
  */
-function fwdRowK2S2(xRow: usize, rowB: usize, pW: i32, beta: f32, yRow: usize, ow: i32, owEnd: i32): i32 {
-  for (; ow + 4 <= owEnd; ow += 4) fwd4K2S2(xRow + (<usize>(ow * 2 - pW) << 2), rowB, beta, yRow + (<usize>ow << 2));
-  return ow;
+function fwdRowK2S2(xRow: usize, rowB: usize, pW: i32, beta: f32, yRow: usize, from: i32, to: i32): i32 {
+  if (to - from < 4) return from;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    fwd4K2S2(xRow + (<usize>(o * 2 - pW) << 2), rowB, beta, yRow + (<usize>o << 2));
+    ow += 4;
+  } while (ow < to);
+  return to;
+}
+
+/** Any kernel, four outputs at a time; the lane stride is a constant in each inlined copy. Same contract as fwdRowK2S2. */
+function fwdRow(xRow: usize, nr: i32, rowB: usize, kW: i32, sW: i32, pW: i32, beta: f32, yRow: usize, from: i32, to: i32): i32 {
+  if (to - from < 4) return from;
+  let sc = <usize>sW << 2;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    let p = xRow + (<usize>(o * sW - pW) << 2), out = yRow + (<usize>o << 2);
+    if (sW == 1) fwd4(p, nr, rowB, kW, 4, beta, out);
+    else if (sW == 2) fwd4(p, nr, rowB, kW, 8, beta, out);
+    else fwd4(p, nr, rowB, kW, sc, beta, out);
+    ow += 4;
+  } while (ow < to);
+  return to;
 }
 
 // @ts-ignore: decorator
