@@ -1,5 +1,9 @@
 // The module's exports: kernels take flat integers and byte pointers into this memory;
 // the TypeScript loader validates arguments, computes geometry and owns the buffers.
+// 1D and 2D problems run on the 3D kernels with unit leading dims.
 export { alloc, free } from "./memory";
-export { softpool2d_fwd_nchw } from "./softpool2d_fwd";
-export { softpool2d_bwd_nchw } from "./softpool2d_bwd";
+export { softpool_fwd_ncdhw } from "./softpool_fwd_ncdhw";
+export { softpool_bwd_ncdhw } from "./softpool_bwd_ncdhw";
+export { softpool_fwd_ndhwc } from "./softpool_fwd_ndhwc";
+export { softpool_bwd_ndhwc } from "./softpool_bwd_ndhwc";
+export { softpool_adaptive_fwd_ncdhw, softpool_adaptive_bwd_ncdhw } from "./softpool_adaptive_ncdhw";

@@ -1,4 +1,11 @@
 // softpool-wasm: SoftPool (Stergiou et al., ICCV 2021) as one WebAssembly SIMD module.
 export { init, stats, simdSupported } from './wasm.js';
-export { softPool2d, softPool2dBackward } from './softpool2d.js';
-export type { Tensor, SoftPoolOptions, InitOptions, WasmSource, BackwardResult, MemoryStats } from './types.js';
+export {
+  softPool1d, softPool2d, softPool3d, softPool1dBackward, softPool2dBackward, softPool3dBackward,
+  adaptiveSoftPool1d, adaptiveSoftPool2d, adaptiveSoftPool3d,
+  adaptiveSoftPool1dBackward, adaptiveSoftPool2dBackward, adaptiveSoftPool3dBackward,
+} from './softpool.js';
+export type {
+  Tensor, SoftPoolOptions, AdaptiveSoftPoolOptions, InitOptions, WasmSource, BackwardResult, MemoryStats,
+} from './types.js';
+export { SoftPool1d, SoftPool2d, SoftPool3d, AdaptiveSoftPool1d, AdaptiveSoftPool2d, AdaptiveSoftPool3d } from './layers.js';

@@ -16,6 +16,16 @@ export interface SoftPoolOptions {
   ceilMode?: boolean;
   /** Temperature; default 1. 0 = average pooling, large = max pooling, negative = soft-min. */
   beta?: number;
+  /** 'channelsFirst' ([N,C,...spatial], default) or 'channelsLast' ([N,...spatial,C]). */
+  dataFormat?: 'channelsFirst' | 'channelsLast';
+}
+
+/** Options of the adaptive functions: windows follow PyTorch's adaptive pooling rule. */
+export interface AdaptiveSoftPoolOptions {
+  /** Output size per spatial dim (one number = all dims); null keeps that input size. */
+  outputSize: number | readonly (number | null)[];
+  beta?: number;
+  dataFormat?: 'channelsFirst' | 'channelsLast';
 }
 
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module | Response;

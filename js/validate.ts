@@ -1,30 +1,15 @@
-// Argument checks and pooling geometry. Everything is checked here, before any wasm memory
-// is touched, and every error names the argument and the value it got.
+// Argument checks. Everything is checked before any wasm memory is touched, and every error
+// names the argument and the value it got.
 
 import { describe } from './describe.js';
-import type { SoftPoolOptions, Tensor } from './types.js';
+import type { Tensor } from './types.js';
 
-/** Largest kernel, stride or padding accepted: keeps every index product inside int32. */
+/** Largest kernel, stride, padding or output size accepted: keeps every index product inside int32. */
 export const MAX_WINDOW_PARAM = 2 ** 30;
 /** Largest |beta|: beta is applied in float32. */
 const MAX_BETA = 3.4028234663852886e38;
-const OPTION_KEYS = new Set(['kernelSize', 'stride', 'padding', 'ceilMode', 'beta']);
 
-/** A validated pooling problem: channels-first, batch folded into planes. */
-export interface PoolGeometry {
-  /** N*C: independent planes. */
-  planes: number;
-  /** Spatial input sizes, e.g. [H, W]. */
-  inSize: number[];
-  kernel: number[];
-  stride: number[];
-  padding: number[];
-  /** Spatial output sizes, e.g. [OH, OW]. */
-  outSize: number[];
-  /** Output shape, same rank as the input. */
-  outShape: number[];
-  beta: number;
-}
+export type DataFormat = 'channelsFirst' | 'channelsLast';
 
 export function fail(kind: 'type' | 'range', fn: string, what: string, value: unknown): never {
   const message = `${fn}: ${what}, got ${describe(value)}`;
@@ -53,8 +38,29 @@ export function checkTensor(fn: string, name: string, t: unknown, ranks: readonl
   return dims as number[];
 }
 
-/** One value per spatial dim from a number or an array; integer in [min, MAX_WINDOW_PARAM]. */
-function perDim(fn: string, name: string, value: unknown, dims: number, min: number): number[] {
+/** Checks that gradOutput is a tensor with exactly the forward output's shape. */
+export function checkGradOutput(fn: string, gradOutput: unknown, outShape: number[]): void {
+  const shape = checkTensor(fn, 'gradOutput', gradOutput, [outShape.length], `the forward output's rank`);
+  if (shape.some((d, i) => d !== outShape[i])) {
+    fail('range', fn, `gradOutput.shape must equal the forward output shape ${describe(outShape)}`, shape);
+  }
+}
+
+/** An options object holding only `keys`, with `required` present. */
+export function checkOptions(fn: string, options: unknown, keys: readonly string[], required: string): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    fail('type', fn, `options must be an object with at least ${required}`, options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) fail('type', fn, `options has an unknown key "${key}" (known: ${keys.join(', ')})`, key);
+  }
+  const o = options as Record<string, unknown>;
+  if (o[required] === undefined) fail('type', fn, `options.${required} is required`, o[required]);
+  return o;
+}
+
+/** One value per spatial dim from a number or an array; integers in [min, MAX_WINDOW_PARAM]. */
+export function perDim(fn: string, name: string, value: unknown, dims: number, min: number): number[] {
   const list = typeof value === 'number' ? new Array<number>(dims).fill(value) : value;
   if (!Array.isArray(list)) fail('type', fn, `options.${name} must be a number or an array of ${dims} numbers`, value);
   if (list.length !== dims) fail('range', fn, `options.${name} must have ${dims} entries (one per spatial dim)`, value);
@@ -68,51 +74,18 @@ function perDim(fn: string, name: string, value: unknown, dims: number, min: num
   });
 }
 
-/** PyTorch's pooling output size, including ceil mode's "last window starts inside input or left padding". */
-export function pooledSize(size: number, k: number, s: number, p: number, ceilMode: boolean): number {
-  let out = Math.floor((size + 2 * p - k + (ceilMode ? s - 1 : 0)) / s) + 1;
-  if (ceilMode && out > 0 && (out - 1) * s >= size + p) out -= 1;
-  return out;
+export function checkBeta(fn: string, value: unknown, name = 'options.beta'): number {
+  const beta = value === undefined ? 1 : value;
+  if (typeof beta !== 'number') fail('type', fn, `${name} must be a number`, beta);
+  if (!Number.isFinite(beta) || Math.abs(beta) > MAX_BETA) fail('range', fn, `${name} must be a finite float32 number`, beta);
+  return beta;
 }
 
-/** Validates the input tensor and options of a channels-first pooling call with `spatial` dims. */
-export function poolGeometry(fn: string, x: unknown, options: unknown, spatial: number, layout: string[]): PoolGeometry {
-  const shape = checkTensor(fn, 'x', x, [spatial + 1, spatial + 2], layout.join(' or '));
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    fail('type', fn, 'options must be an object with at least kernelSize', options);
+export function checkFormat(fn: string, value: unknown): DataFormat {
+  if (value === undefined) return 'channelsFirst';
+  if (typeof value !== 'string') fail('type', fn, "options.dataFormat must be 'channelsFirst' or 'channelsLast'", value);
+  if (value !== 'channelsFirst' && value !== 'channelsLast') {
+    fail('range', fn, "options.dataFormat must be 'channelsFirst' or 'channelsLast'", value);
   }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) fail('type', fn, `options has an unknown key "${key}" (known: ${[...OPTION_KEYS].join(', ')})`, key);
-  }
-  const o = options as SoftPoolOptions;
-  if (o.kernelSize === undefined) fail('type', fn, 'options.kernelSize is required', o.kernelSize);
-  const kernel = perDim(fn, 'kernelSize', o.kernelSize, spatial, 1);
-  const stride = o.stride === undefined ? kernel.slice() : perDim(fn, 'stride', o.stride, spatial, 1);
-  const padding = o.padding === undefined ? new Array<number>(spatial).fill(0) : perDim(fn, 'padding', o.padding, spatial, 0);
-  if (o.ceilMode !== undefined && typeof o.ceilMode !== 'boolean') fail('type', fn, 'options.ceilMode must be a boolean', o.ceilMode);
-  const beta = o.beta === undefined ? 1 : o.beta;
-  if (typeof beta !== 'number') fail('type', fn, 'options.beta must be a number', beta);
-  if (!Number.isFinite(beta) || Math.abs(beta) > MAX_BETA) fail('range', fn, 'options.beta must be a finite float32 number', beta);
-
-  const inSize = shape.slice(-spatial);
-  const outSize = inSize.map((size, i) => {
-    if (padding[i] > Math.floor(kernel[i] / 2)) {
-      fail('range', fn, `options.padding${spatial > 1 ? `[${i}]` : ''} must be at most half the kernel size (${Math.floor(kernel[i] / 2)} for kernel ${kernel[i]})`, padding[i]);
-    }
-    const out = pooledSize(size, kernel[i], stride[i], padding[i], o.ceilMode === true);
-    if (out < 1) {
-      fail('range', fn, `options.kernelSize${spatial > 1 ? `[${i}]` : ''} must fit in the padded input (size ${size} + 2*${padding[i]} padding)`, kernel[i]);
-    }
-    return out;
-  });
-  const planes = shape.slice(0, shape.length - spatial).reduce((a, b) => a * b, 1);
-  return { planes, inSize, kernel, stride, padding, outSize, outShape: [...shape.slice(0, -spatial), ...outSize], beta };
-}
-
-/** Checks that gradOutput is a tensor with exactly the forward output's shape. */
-export function checkGradOutput(fn: string, gradOutput: unknown, outShape: number[]): void {
-  const shape = checkTensor(fn, 'gradOutput', gradOutput, [outShape.length], `the forward output's rank`);
-  if (shape.some((d, i) => d !== outShape[i])) {
-    fail('range', fn, `gradOutput.shape must equal the forward output shape ${describe(outShape)}`, shape);
-  }
+  return value;
 }

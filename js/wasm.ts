@@ -4,14 +4,17 @@
 
 import type { InitOptions, MemoryStats, WasmSource } from './types.js';
 
+/** The module's exports (assembly/index.ts). Geometry is 3D: D, H, W with unit leading dims for 1D/2D. */
 export interface Exports {
   memory: WebAssembly.Memory;
   alloc(size: number): number;
   free(ptr: number): void;
-  softpool2d_fwd_nchw(x: number, y: number, planes: number, H: number, W: number, OH: number, OW: number,
-    kH: number, kW: number, sH: number, sW: number, pH: number, pW: number, beta: number): void;
-  softpool2d_bwd_nchw(x: number, g: number, gx: number, planes: number, H: number, W: number, OH: number, OW: number,
-    kH: number, kW: number, sH: number, sW: number, pH: number, pW: number, beta: number): number;
+  softpool_fwd_ncdhw(x: number, y: number, planes: number, ...geometryAndBeta: number[]): void;
+  softpool_bwd_ncdhw(x: number, g: number, gx: number, planes: number, ...geometryAndBeta: number[]): number;
+  softpool_fwd_ndhwc(x: number, y: number, n: number, ...geometryBetaAdaptive: number[]): void;
+  softpool_bwd_ndhwc(x: number, g: number, gx: number, n: number, ...geometryBetaAdaptive: number[]): number;
+  softpool_adaptive_fwd_ncdhw(x: number, y: number, planes: number, ...sizesAndBeta: number[]): void;
+  softpool_adaptive_bwd_ncdhw(x: number, g: number, gx: number, planes: number, ...sizesAndBeta: number[]): number;
 }
 
 /** Bytes kept after every input buffer: SIMD loads may read up to 16 bytes past the last element. */

@@ -1,0 +1,210 @@
+// SoftPool backward, channels first (NCW, NCHW, NCDHW): the exact derivative of
+// softpool_fwd_ncdhw.
+//
+// For L = sum g*y: dL/dx_i = sum over windows of g * w_i * (1 + beta*(x_i - y)) and
+// dL/dbeta = sum over windows of g * sum_i w_i (x_i - y)^2 (the weighted-variance form of
+// g * sum_i w_i x_i (x_i - y): equal because sum_i w_i (x_i - y) = 0, and it never cancels).
+// Per window: pivot, s and t as in the forward, then one more pass that recomputes each
+// exponential and adds its gradient (overlapping windows add up). Same interior/edge split
+// as the forward; the gradient buffer is zeroed here first.
+
+import { exp_nonpos_f32x4 } from "./exp_f32x4";
+import { gather4 } from "./simd_gather";
+import { interiorStart, interiorEnd } from "./pool_geometry";
+import { bwdLanesScalar, gradBeta4, loadG4, needsCareful } from "./simd_window";
+import { softpoolWindowBwdF32 } from "./window_f32";
+
+/** Writes the input gradient (planes × D × H × W) to gx and returns gradBeta. */
+export function softpool_bwd_ncdhw(
+  x: usize, g: usize, gx: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
+  kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32,
+): f64 {
+  let rowB = <usize>W << 2;
+  let sliceB = <usize>H * rowB;
+  let owLo = interiorStart(sW, pW);
+  let owHi = max(interiorEnd(W, OW, kW, sW, pW), owLo);
+  memory.fill(gx, 0, <usize>planes * <usize>D * sliceB);
+  let gradBeta = 0.0;
+  for (let pl = 0; pl < planes; pl++) {
+    let planeOff = <usize>pl * <usize>D * sliceB;
+    let gPlane = g + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
+    for (let od = 0; od < OD; od++) {
+      let d0 = od * sD - pD;
+      let d1 = min(d0 + kD, D);
+      d0 = max(d0, 0);
+      for (let oh = 0; oh < OH; oh++) {
+        let r0 = oh * sH - pH;
+        let r1 = min(r0 + kH, H);
+        r0 = max(r0, 0);
+        let nd = d1 - d0, nr = r1 - r0;
+        let rowOff = planeOff + <usize>d0 * sliceB + <usize>r0 * rowB;
+        let xRow = x + rowOff, gxRow = gx + rowOff;
+        let gRow = gPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
+        let ow = owLo;
+        if (owHi - owLo >= 4) {
+          gradBeta += kW == 2 && sW == 2 && nd == 1 && nr == 2
+            ? bwdRowK2S2(xRow, gxRow, rowB, pW, beta, gRow, owLo, owHi)
+            : bwdRow(xRow, gxRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
+          ow = owHi;
+        }
+        gradBeta += bwdScalar(xRow, gxRow, nd, sliceB, nr, rowB, W, kW, sW, pW, beta, gRow, 0, min(owLo, OW));
+        gradBeta += bwdScalar(xRow, gxRow, nd, sliceB, nr, rowB, W, kW, sW, pW, beta, gRow, ow, OW);
+      }
+    }
+  }
+  return gradBeta;
+}
+
+function bwdScalar(
+  xRow: usize, gxRow: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, W: i32, kW: i32, sW: i32, pW: i32,
+  beta: f32, gRow: usize, from: i32, to: i32,
+): f64 {
+  let gb = 0.0;
+  for (let o = from; o < to; o++) {
+    let c0 = o * sW - pW;
+    let c1 = min(c0 + kW, W);
+    c0 = max(c0, 0);
+    let off = <usize>c0 << 2;
+    gb += softpoolWindowBwdF32(xRow + off, gxRow + off, nd, nr, c1 - c0, sliceB, rowB, 4, beta, load<f32>(gRow + (<usize>o << 2)));
+  }
+  return gb;
+}
+
+/**
+ * Any kernel over the interior [from, to) (to - from >= 4), four outputs at a time. A last
+ * group that would overlap the one before it masks its first lanes (done already) so that
+ * no gradient is added twice.
+ */
+function bwdRow(
+  xRow: usize, gxRow: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sW: i32, pW: i32,
+  beta: f32, gRow: usize, from: i32, to: i32,
+): f64 {
+  let gb = 0.0;
+  let sc = <usize>sW << 2;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4), lane0 = ow - o;
+    let off = <usize>(o * sW - pW) << 2;
+    let gv = gRow + (<usize>o << 2);
+    if (sW == 1) gb += bwd4(xRow + off, gxRow + off, nd, sliceB, nr, rowB, kW, 4, beta, gv, lane0);
+    else if (sW == 2) gb += bwd4(xRow + off, gxRow + off, nd, sliceB, nr, rowB, kW, 8, beta, gv, lane0);
+    else gb += bwd4(xRow + off, gxRow + off, nd, sliceB, nr, rowB, kW, sc, beta, gv, lane0);
+    ow += 4;
+  } while (ow < to);
+  return gb;
+}
+
+// @inline so that each call site gets its own copy with a constant lane stride sc.
+// @ts-ignore: decorator
+@inline function bwd4(
+  p: usize, gp: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize,
+  beta: f32, gv: usize, lane0: i32,
+): f64 {
+  let m = gather4(p, sc);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sliceB + <usize>r * rowB;
+    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
+    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
+  }
+  let vbeta = f32x4.splat(beta);
+  let s = f32x4.splat(0), t = s, zlo = s;
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sliceB + <usize>r * rowB;
+    for (let c = 0; c < kW; c++) {
+      let dx = f32x4.sub(gather4(q + (<usize>c << 2), sc), m);
+      let z = f32x4.mul(vbeta, dx);
+      let e = exp_nonpos_f32x4(z);
+      zlo = f32x4.pmin(zlo, z);
+      s = f32x4.add(s, e);
+      t = f32x4.add(t, f32x4.mul(e, dx));
+    }
+  }
+  let tbar = f32x4.div(t, s);
+  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwdLanesScalar(p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
+  let gvec = loadG4(gv, lane0);
+  let gs = f32x4.div(gvec, s);
+  let one = f32x4.splat(1);
+  let v = f32x4.splat(0);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let rowOff = <usize>d * sliceB + <usize>r * rowB;
+    for (let c = 0; c < kW; c++) {
+      let off = rowOff + (<usize>c << 2);
+      let dx = f32x4.sub(gather4(p + off, sc), m);
+      let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
+      let u = f32x4.sub(dx, tbar);
+      let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(one, f32x4.mul(vbeta, u)));
+      v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
+      scatterAdd4(gp + off, sc, grad);
+    }
+  }
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
+}
+
+/** Adds lane j of v to the float at q + j*sc (lanes never alias: sc >= 4). */
+// @ts-ignore: decorator
+@inline function scatterAdd4(q: usize, sc: usize, v: v128): void {
+  if (sc == 4) {
+    v128.store(q, f32x4.add(v128.load(q), v));
+    return;
+  }
+  store<f32>(q, load<f32>(q) + f32x4.extract_lane(v, 0));
+  store<f32>(q + sc, load<f32>(q + sc) + f32x4.extract_lane(v, 1));
+  store<f32>(q + 2 * sc, load<f32>(q + 2 * sc) + f32x4.extract_lane(v, 2));
+  store<f32>(q + 3 * sc, load<f32>(q + 3 * sc) + f32x4.extract_lane(v, 3));
+}
+
+/** Kernel 2, stride 2, one slice, both rows inside, over the interior; same contract as bwdRow. */
+function bwdRowK2S2(xRow: usize, gxRow: usize, rowB: usize, pW: i32, beta: f32, gRow: usize, from: i32, to: i32): f64 {
+  let gb = 0.0;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    let off = <usize>(o * 2 - pW) << 2;
+    gb += bwd4K2S2(xRow + off, gxRow + off, rowB, beta, gRow + (<usize>o << 2), ow - o);
+    ow += 4;
+  } while (ow < to);
+  return gb;
+}
+
+/** Taps and exponentials stay in registers. */
+// @ts-ignore: decorator
+@inline function bwd4K2S2(p: usize, gp: usize, rowB: usize, beta: f32, gv: usize, lane0: i32): f64 {
+  let a0 = v128.load(p), a1 = v128.load(p, 16);
+  let b0 = v128.load(p + rowB), b1 = v128.load(p + rowB, 16);
+  let x00 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x01 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+  let x10 = f32x4.shuffle(b0, b1, 0, 2, 4, 6), x11 = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+  let m = beta >= 0
+    ? f32x4.pmax(f32x4.pmax(x00, x01), f32x4.pmax(x10, x11))
+    : f32x4.pmin(f32x4.pmin(x00, x01), f32x4.pmin(x10, x11));
+  let vbeta = f32x4.splat(beta);
+  let d0 = f32x4.sub(x00, m), d1 = f32x4.sub(x01, m), d2 = f32x4.sub(x10, m), d3 = f32x4.sub(x11, m);
+  let z0 = f32x4.mul(vbeta, d0), z1 = f32x4.mul(vbeta, d1), z2 = f32x4.mul(vbeta, d2), z3 = f32x4.mul(vbeta, d3);
+  let e0 = exp_nonpos_f32x4(z0), e1 = exp_nonpos_f32x4(z1), e2 = exp_nonpos_f32x4(z2), e3 = exp_nonpos_f32x4(z3);
+  let s = f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3));
+  let t = f32x4.add(
+    f32x4.add(f32x4.mul(e0, d0), f32x4.mul(e1, d1)),
+    f32x4.add(f32x4.mul(e2, d2), f32x4.mul(e3, d3)),
+  );
+  let zlo = f32x4.pmin(f32x4.pmin(z0, z1), f32x4.pmin(z2, z3));
+  let tbar = f32x4.div(t, s);
+  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwdLanesScalar(p, gp, 8, 1, 2, 2, 0, rowB, 4, beta, gv, lane0);
+  let gvec = loadG4(gv, lane0);
+  let gs = f32x4.div(gvec, s);
+  let one = f32x4.splat(1);
+  let u0 = f32x4.sub(d0, tbar), u1 = f32x4.sub(d1, tbar), u2 = f32x4.sub(d2, tbar), u3 = f32x4.sub(d3, tbar);
+  let g0 = f32x4.mul(f32x4.mul(gs, e0), f32x4.add(one, f32x4.mul(vbeta, u0)));
+  let g1 = f32x4.mul(f32x4.mul(gs, e1), f32x4.add(one, f32x4.mul(vbeta, u1)));
+  let g2 = f32x4.mul(f32x4.mul(gs, e2), f32x4.add(one, f32x4.mul(vbeta, u2)));
+  let g3 = f32x4.mul(f32x4.mul(gs, e3), f32x4.add(one, f32x4.mul(vbeta, u3)));
+  // Interleave columns back: row 0 is g0[0] g1[0] g0[1] g1[1] ..., added (rows may overlap when sH = 1).
+  let q1 = gp + rowB;
+  v128.store(gp, f32x4.add(v128.load(gp), f32x4.shuffle(g0, g1, 0, 4, 1, 5)));
+  v128.store(gp, f32x4.add(v128.load(gp, 16), f32x4.shuffle(g0, g1, 2, 6, 3, 7)), 16);
+  v128.store(q1, f32x4.add(v128.load(q1), f32x4.shuffle(g2, g3, 0, 4, 1, 5)));
+  v128.store(q1, f32x4.add(v128.load(q1, 16), f32x4.shuffle(g2, g3, 2, 6, 3, 7)), 16);
+  let v = f32x4.add(
+    f32x4.add(f32x4.mul(e0, f32x4.mul(u0, u0)), f32x4.mul(e1, f32x4.mul(u1, u1))),
+    f32x4.add(f32x4.mul(e2, f32x4.mul(u2, u2)), f32x4.mul(e3, f32x4.mul(u3, u3))),
+  );
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, 8, 1, 2, 2, 0, rowB, 4, beta, gv, lane0);
+}

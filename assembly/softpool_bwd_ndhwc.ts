@@ -1,0 +1,101 @@
+// SoftPool backward, channels last (NWC, NHWC, NDHWC), fixed or adaptive windows: the exact
+// derivative of softpool_fwd_ndhwc, four channels at a time (see softpool_bwd_ncdhw for
+// the math). An overlapping last channel group masks the channels it already did.
+
+import { exp_nonpos_f32x4 } from "./exp_f32x4";
+import { windowStart, windowEnd } from "./pool_geometry";
+import { bwdLanesScalar, gradBeta4, loadG4, needsCareful } from "./simd_window";
+import { softpoolWindowBwdF32 } from "./window_f32";
+
+/** Writes the input gradient (N × D × H × W × C) to gx and returns gradBeta. */
+export function softpool_bwd_ndhwc(
+  x: usize, g: usize, gx: usize, N: i32, D: i32, H: i32, W: i32, C: i32, OD: i32, OH: i32, OW: i32,
+  kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32, adaptive: bool,
+): f64 {
+  let sc = <usize>C << 2, sr = <usize>W * sc, sd = <usize>H * sr;
+  memory.fill(gx, 0, <usize>N * <usize>D * sd);
+  let gradBeta = 0.0;
+  let gv = g;
+  for (let n = 0; n < N; n++) {
+    let batchOff = <usize>n * <usize>D * sd;
+    for (let od = 0; od < OD; od++) {
+      let d0 = windowStart(od, D, OD, kD, sD, pD, adaptive), d1 = windowEnd(od, D, OD, kD, sD, pD, adaptive);
+      for (let oh = 0; oh < OH; oh++) {
+        let r0 = windowStart(oh, H, OH, kH, sH, pH, adaptive), r1 = windowEnd(oh, H, OH, kH, sH, pH, adaptive);
+        for (let ow = 0; ow < OW; ow++) {
+          let c0 = windowStart(ow, W, OW, kW, sW, pW, adaptive), c1 = windowEnd(ow, W, OW, kW, sW, pW, adaptive);
+          let off = batchOff + <usize>d0 * sd + <usize>r0 * sr + <usize>c0 * sc;
+          gradBeta += bwdChannels(x + off, gx + off, d1 - d0, r1 - r0, c1 - c0, sd, sr, sc, C, beta, gv);
+          gv += sc;
+        }
+      }
+    }
+  }
+  return gradBeta;
+}
+
+/** All C channels of one window position; gv points at their C gradOutput values. */
+function bwdChannels(
+  p: usize, gp: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize, C: i32, beta: f32, gv: usize,
+): f64 {
+  let gb = 0.0;
+  if (C < 4) {
+    for (let ch = 0; ch < C; ch++) {
+      let off = <usize>ch << 2;
+      gb += softpoolWindowBwdF32(p + off, gp + off, nd, nr, nc, sd, sr, sc, beta, load<f32>(gv + off));
+    }
+    return gb;
+  }
+  let ch = 0;
+  do {
+    let c = min(ch, C - 4);
+    let off = <usize>c << 2;
+    gb += bwd4Channels(p + off, gp + off, nd, nr, nc, sd, sr, sc, beta, gv + off, ch - c);
+    ch += 4;
+  } while (ch < C);
+  return gb;
+}
+
+// @ts-ignore: decorator
+@inline function bwd4Channels(
+  p: usize, gp: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize, beta: f32, gv: usize, lane0: i32,
+): f64 {
+  let m = v128.load(p);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sd + <usize>r * sr;
+    if (beta >= 0) for (let c = 0; c < nc; c++) m = f32x4.pmax(m, v128.load(q + <usize>c * sc));
+    else for (let c = 0; c < nc; c++) m = f32x4.pmin(m, v128.load(q + <usize>c * sc));
+  }
+  let vbeta = f32x4.splat(beta);
+  let s = f32x4.splat(0), t = s, zlo = s;
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sd + <usize>r * sr;
+    for (let c = 0; c < nc; c++) {
+      let dx = f32x4.sub(v128.load(q + <usize>c * sc), m);
+      let z = f32x4.mul(vbeta, dx);
+      let e = exp_nonpos_f32x4(z);
+      zlo = f32x4.pmin(zlo, z);
+      s = f32x4.add(s, e);
+      t = f32x4.add(t, f32x4.mul(e, dx));
+    }
+  }
+  let tbar = f32x4.div(t, s);
+  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwdLanesScalar(p, gp, 4, nd, nr, nc, sd, sr, sc, beta, gv, lane0);
+  let gvec = loadG4(gv, lane0);
+  let gs = f32x4.div(gvec, s);
+  let one = f32x4.splat(1);
+  let v = f32x4.splat(0);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let rowOff = <usize>d * sd + <usize>r * sr;
+    for (let c = 0; c < nc; c++) {
+      let off = rowOff + <usize>c * sc;
+      let dx = f32x4.sub(v128.load(p + off), m);
+      let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
+      let u = f32x4.sub(dx, tbar);
+      v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
+      let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(one, f32x4.mul(vbeta, u)));
+      v128.store(gp + off, f32x4.add(v128.load(gp + off), grad));
+    }
+  }
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, 4, nd, nr, nc, sd, sr, sc, beta, gv, lane0);
+}

@@ -1,0 +1,140 @@
+// SoftPool forward, channels first (NCW, NCHW, NCDHW: 1D and 2D are D = 1 and H = 1), float32.
+//
+// Each output row (fixed od, oh) is split into left-edge windows (clipped by padding),
+// interior windows and right-edge windows. Interior windows go four at a time through
+// f32x4 (lane j = output ow + j; a last, overlapping group covers widths that are not a
+// multiple of 4), edges through the scalar twin. Per window: pivot m (max for beta >= 0,
+// min otherwise), s = sum exp(beta*(x - m)), t = sum exp(beta*(x - m)) * (x - m),
+// y = m + t/s. Lanes whose result is not finite are recomputed by the float64 careful
+// path, which applies the ±Infinity/NaN rules.
+
+import { exp_nonpos_f32x4 } from "./exp_f32x4";
+import { gather4 } from "./simd_gather";
+import { finishFwd4 } from "./simd_window";
+import { interiorStart, interiorEnd } from "./pool_geometry";
+import { softpoolWindowF32 } from "./window_f32";
+
+/** x: planes × D × H × W, y: planes × OD × OH × OW. */
+export function softpool_fwd_ncdhw(
+  x: usize, y: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
+  kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32,
+): void {
+  let rowB = <usize>W << 2;
+  let sliceB = <usize>H * rowB;
+  let owLo = interiorStart(sW, pW);
+  let owHi = max(interiorEnd(W, OW, kW, sW, pW), owLo);
+  for (let pl = 0; pl < planes; pl++) {
+    let xPlane = x + <usize>pl * <usize>D * sliceB;
+    let yPlane = y + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
+    for (let od = 0; od < OD; od++) {
+      let d0 = od * sD - pD;
+      let d1 = min(d0 + kD, D);
+      d0 = max(d0, 0);
+      for (let oh = 0; oh < OH; oh++) {
+        let r0 = oh * sH - pH;
+        let r1 = min(r0 + kH, H);
+        r0 = max(r0, 0);
+        let nd = d1 - d0, nr = r1 - r0;
+        let xRow = xPlane + <usize>d0 * sliceB + <usize>r0 * rowB;
+        let yRow = yPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
+        let ow = owLo;
+        if (owHi - owLo >= 4) {
+          if (kW == 2 && sW == 2 && nd == 1 && nr == 2) fwdRowK2S2(xRow, rowB, pW, beta, yRow, owLo, owHi);
+          else fwdRow(xRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
+          ow = owHi;
+        }
+        // Edges (and interiors narrower than 4), one window at a time.
+        fwdScalar(xRow, nd, sliceB, nr, rowB, W, kW, sW, pW, beta, yRow, 0, min(owLo, OW));
+        fwdScalar(xRow, nd, sliceB, nr, rowB, W, kW, sW, pW, beta, yRow, ow, OW);
+      }
+    }
+  }
+}
+
+function fwdScalar(
+  xRow: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, W: i32, kW: i32, sW: i32, pW: i32, beta: f32,
+  yRow: usize, from: i32, to: i32,
+): void {
+  for (let o = from; o < to; o++) {
+    let c0 = o * sW - pW;
+    let c1 = min(c0 + kW, W);
+    c0 = max(c0, 0);
+    store<f32>(yRow + (<usize>o << 2), softpoolWindowF32(xRow + (<usize>c0 << 2), nd, nr, c1 - c0, sliceB, rowB, 4, beta));
+  }
+}
+
+/**
+ * Any kernel over the interior [from, to) (to - from >= 4), four outputs at a time, the last
+ * group overlapping the one before it when the width is not a multiple of 4 (recomputing an
+ * output is harmless). The lane stride is a constant in each inlined copy of fwd4.
+ */
+function fwdRow(
+  xRow: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sW: i32, pW: i32, beta: f32,
+  yRow: usize, from: i32, to: i32,
+): void {
+  let sc = <usize>sW << 2;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    let p = xRow + (<usize>(o * sW - pW) << 2), out = yRow + (<usize>o << 2);
+    if (sW == 1) fwd4(p, nd, sliceB, nr, rowB, kW, 4, beta, out);
+    else if (sW == 2) fwd4(p, nd, sliceB, nr, rowB, kW, 8, beta, out);
+    else fwd4(p, nd, sliceB, nr, rowB, kW, sc, beta, out);
+    ow += 4;
+  } while (ow < to);
+}
+
+// @inline so that each call site gets its own copy with a constant lane stride sc.
+// @ts-ignore: decorator
+@inline function fwd4(p: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, out: usize): void {
+  let m = gather4(p, sc);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sliceB + <usize>r * rowB;
+    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
+    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
+  }
+  let vbeta = f32x4.splat(beta);
+  let s = f32x4.splat(0);
+  let t = s;
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sliceB + <usize>r * rowB;
+    for (let c = 0; c < kW; c++) {
+      let dx = f32x4.sub(gather4(q + (<usize>c << 2), sc), m);
+      let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
+      s = f32x4.add(s, e);
+      t = f32x4.add(t, f32x4.mul(e, dx));
+    }
+  }
+  finishFwd4(m, s, t, out, p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
+}
+
+/** Kernel 2, stride 2, one slice, both rows inside: every tap stays in registers, one pass. */
+function fwdRowK2S2(xRow: usize, rowB: usize, pW: i32, beta: f32, yRow: usize, from: i32, to: i32): void {
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    fwd4K2S2(xRow + (<usize>(o * 2 - pW) << 2), rowB, beta, yRow + (<usize>o << 2));
+    ow += 4;
+  } while (ow < to);
+}
+
+// @ts-ignore: decorator
+@inline function fwd4K2S2(p: usize, rowB: usize, beta: f32, out: usize): void {
+  let a0 = v128.load(p), a1 = v128.load(p, 16);
+  let b0 = v128.load(p + rowB), b1 = v128.load(p + rowB, 16);
+  let x00 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x01 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+  let x10 = f32x4.shuffle(b0, b1, 0, 2, 4, 6), x11 = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+  let m = beta >= 0
+    ? f32x4.pmax(f32x4.pmax(x00, x01), f32x4.pmax(x10, x11))
+    : f32x4.pmin(f32x4.pmin(x00, x01), f32x4.pmin(x10, x11));
+  let vbeta = f32x4.splat(beta);
+  let d0 = f32x4.sub(x00, m), d1 = f32x4.sub(x01, m), d2 = f32x4.sub(x10, m), d3 = f32x4.sub(x11, m);
+  let e0 = exp_nonpos_f32x4(f32x4.mul(vbeta, d0)), e1 = exp_nonpos_f32x4(f32x4.mul(vbeta, d1));
+  let e2 = exp_nonpos_f32x4(f32x4.mul(vbeta, d2)), e3 = exp_nonpos_f32x4(f32x4.mul(vbeta, d3));
+  let s = f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3));
+  let t = f32x4.add(
+    f32x4.add(f32x4.mul(e0, d0), f32x4.mul(e1, d1)),
+    f32x4.add(f32x4.mul(e2, d2), f32x4.mul(e3, d3)),
+  );
+  finishFwd4(m, s, t, out, p, 8, 1, 2, 2, 0, rowB, 4, beta);
+}
