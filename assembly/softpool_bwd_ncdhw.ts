@@ -41,7 +41,7 @@ export function softpool_bwd_ncdhw(
         let xRow = x + rowOff, gxRow = gx + rowOff;
         let gRow = gPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
         let ow = owLo;
-        if (owHi - owLo >= 4) {
+        if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
           gradBeta += kW == 2 && sW == 2 && nd == 1 && nr == 2
             ? bwdRowK2S2(xRow, gxRow, rowB, pW, beta, gRow, owLo, owHi)
             : bwdRow(xRow, gxRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);

@@ -39,7 +39,7 @@ function bwdChannels(
   p: usize, gp: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize, C: i32, beta: f32, gv: usize,
 ): f64 {
   let gb = 0.0;
-  if (C < 4) {
+  if (!ASC_FEATURE_SIMD || C < 4) {
     for (let ch = 0; ch < C; ch++) {
       let off = <usize>ch << 2;
       gb += softpoolWindowBwdF32(p + off, gp + off, nd, nr, nc, sd, sr, sc, beta, load<f32>(gv + off));

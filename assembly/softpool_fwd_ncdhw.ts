@@ -38,7 +38,7 @@ export function softpool_fwd_ncdhw(
         let xRow = xPlane + <usize>d0 * sliceB + <usize>r0 * rowB;
         let yRow = yPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
         let ow = owLo;
-        if (owHi - owLo >= 4) {
+        if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
           if (kW == 2 && sW == 2 && nd == 1 && nr == 2) fwdRowK2S2(xRow, rowB, pW, beta, yRow, owLo, owHi);
           else fwdRow(xRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
           ow = owHi;

@@ -37,7 +37,7 @@ export function softpool_fwd_ndhwc(
 
 /** All C channels of one window position. */
 function fwdChannels(p: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize, C: i32, beta: f32, out: usize): void {
-  if (C < 4) {
+  if (!ASC_FEATURE_SIMD || C < 4) {
     for (let ch = 0; ch < C; ch++) {
       let off = <usize>ch << 2;
       store<f32>(out + off, softpoolWindowF32(p + off, nd, nr, nc, sd, sr, sc, beta));
