@@ -4,8 +4,8 @@
 
 import { checkBeta, checkFormat, checkOptions, checkTensor, fail, MAX_WINDOW_PARAM, perDim, type DataFormat } from './validate.js';
 
-const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'beta', 'dataFormat'];
-const ADAPTIVE_KEYS = ['outputSize', 'beta', 'dataFormat'];
+const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'beta', 'dataFormat', 'out'];
+const ADAPTIVE_KEYS = ['outputSize', 'beta', 'dataFormat', 'out'];
 
 export interface PoolGeometry {
   format: DataFormat;

@@ -1,5 +1,6 @@
 // softpool-wasm: SoftPool (Stergiou et al., ICCV 2021) as one WebAssembly SIMD module.
 export { init, stats, simdSupported } from './wasm.js';
+export { allocTensor, WasmTensor } from './tensor.js';
 export {
   softPool1d, softPool2d, softPool3d, softPool1dBackward, softPool2dBackward, softPool3dBackward,
   adaptiveSoftPool1d, adaptiveSoftPool2d, adaptiveSoftPool3d,

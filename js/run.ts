@@ -1,60 +1,84 @@
-// Running a validated pooling problem: copy the input into wasm memory, call the kernel
-// that fits the layout and window kind, copy the result out, free everything.
+// Running a validated pooling problem: put the input into wasm memory (or use it in place
+// when it already lives there), call the kernel that fits the layout and window kind, and
+// deliver the result (a new tensor, options.out, or in place in a wasm tensor).
 
 import type { PoolGeometry } from './geometry.js';
+import { wasmTensorOf } from './tensor.js';
 import type { BackwardResult, Tensor } from './types.js';
 import { allocAll, f32View, freeAll, READ_SLACK, wasm, type Exports } from './wasm.js';
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Sizes then window parameters, as the fixed-window kernels take them. */
-function windowArgs(g: PoolGeometry): number[] {
-  return [...g.inSize, ...g.outSize, ...g.kernel, ...g.stride, ...g.padding];
-}
-
 function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number): void {
+  const sizes = [...g.inSize, ...g.outSize];
+  const windows = [...g.kernel, ...g.stride, ...g.padding];
   if (g.format === 'channelsLast') {
     const [D, H, W] = g.inSize;
-    e.softpool_fwd_ndhwc(xp, yp, g.batch, D, H, W, g.channels, ...g.outSize, ...g.kernel, ...g.stride, ...g.padding, g.beta, g.adaptive ? 1 : 0);
+    e.softpool_fwd_ndhwc(xp, yp, g.batch, D, H, W, g.channels, ...g.outSize, ...windows, g.beta, g.adaptive ? 1 : 0);
   } else if (g.adaptive) {
-    e.softpool_adaptive_fwd_ncdhw(xp, yp, g.batch * g.channels, ...g.inSize, ...g.outSize, g.beta);
+    e.softpool_adaptive_fwd_ncdhw(xp, yp, g.batch * g.channels, ...sizes, g.beta);
   } else {
-    e.softpool_fwd_ncdhw(xp, yp, g.batch * g.channels, ...windowArgs(g), g.beta);
+    e.softpool_fwd_ncdhw(xp, yp, g.batch * g.channels, ...sizes, ...windows, g.beta);
   }
 }
 
 function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, gxp: number): number {
+  const sizes = [...g.inSize, ...g.outSize];
+  const windows = [...g.kernel, ...g.stride, ...g.padding];
   if (g.format === 'channelsLast') {
     const [D, H, W] = g.inSize;
-    return e.softpool_bwd_ndhwc(xp, gp, gxp, g.batch, D, H, W, g.channels, ...g.outSize, ...g.kernel, ...g.stride, ...g.padding, g.beta, g.adaptive ? 1 : 0);
+    return e.softpool_bwd_ndhwc(xp, gp, gxp, g.batch, D, H, W, g.channels, ...g.outSize, ...windows, g.beta, g.adaptive ? 1 : 0);
   }
-  if (g.adaptive) return e.softpool_adaptive_bwd_ncdhw(xp, gp, gxp, g.batch * g.channels, ...g.inSize, ...g.outSize, g.beta);
-  return e.softpool_bwd_ncdhw(xp, gp, gxp, g.batch * g.channels, ...windowArgs(g), g.beta);
+  if (g.adaptive) return e.softpool_adaptive_bwd_ncdhw(xp, gp, gxp, g.batch * g.channels, ...sizes, g.beta);
+  return e.softpool_bwd_ncdhw(xp, gp, gxp, g.batch * g.channels, ...sizes, ...windows, g.beta);
 }
 
-export function forward(fn: string, x: Tensor, g: PoolGeometry): Tensor {
+/**
+ * Wasm addresses for the given tensors: a wasm tensor's own, or a fresh buffer (of
+ * `bytes[i]`) for the others. All buffers are allocated before any view is made.
+ */
+function place(fn: string, e: Exports, tensors: (Tensor | undefined)[], bytes: number[]) {
+  const own = tensors.map((t) => wasmTensorOf(t));
+  const fresh = allocAll(fn, e, bytes.filter((_, i) => own[i] === null));
+  let next = 0;
+  const ptrs = own.map((w) => (w ? w.pointer : fresh[next++]));
+  return { ptrs, fresh, copied: own.map((w) => w === null) };
+}
+
+/** Copies the result at ptr out: into out (unless it is that wasm tensor), or into a new tensor. */
+function deliver(e: Exports, ptr: number, length: number, shape: number[], out: Tensor | undefined): Tensor {
+  if (out && wasmTensorOf(out)) return out;
+  const view = f32View(e, ptr, length);
+  if (out) {
+    out.data.set(view);
+    return out;
+  }
+  return { data: view.slice(), shape };
+}
+
+export function forward(fn: string, x: Tensor, g: PoolGeometry, out?: Tensor): Tensor {
   const e = wasm(fn);
   const n = x.data.length, m = count(g.outShape);
-  const [xp, yp] = allocAll(fn, e, [n * 4 + READ_SLACK, m * 4]);
+  const { ptrs: [xp, yp], fresh, copied } = place(fn, e, [x, out], [n * 4 + READ_SLACK, m * 4]);
   try {
-    f32View(e, xp, n).set(x.data);
+    if (copied[0]) f32View(e, xp, n).set(x.data);
     runForwardKernel(e, g, xp, yp);
-    return { data: f32View(e, yp, m).slice(), shape: g.outShape };
+    return deliver(e, yp, m, g.outShape, out);
   } finally {
-    freeAll(e, [xp, yp]);
+    freeAll(e, fresh);
   }
 }
 
-export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeometry): BackwardResult {
+export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeometry, out?: Tensor): BackwardResult {
   const e = wasm(fn);
   const n = x.data.length, m = gradOutput.data.length;
-  const [xp, gp, gxp] = allocAll(fn, e, [n * 4 + READ_SLACK, m * 4, n * 4]);
+  const { ptrs: [xp, gp, gxp], fresh, copied } = place(fn, e, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4]);
   try {
-    f32View(e, xp, n).set(x.data);
-    f32View(e, gp, m).set(gradOutput.data);
+    if (copied[0]) f32View(e, xp, n).set(x.data);
+    if (copied[1]) f32View(e, gp, m).set(gradOutput.data);
     const gradBeta = runBackwardKernel(e, g, xp, gp, gxp);
-    return { gradInput: { data: f32View(e, gxp, n).slice(), shape: x.shape.slice() }, gradBeta };
+    return { gradInput: deliver(e, gxp, n, x.shape.slice(), out), gradBeta };
   } finally {
-    freeAll(e, [xp, gp, gxp]);
+    freeAll(e, fresh);
   }
 }

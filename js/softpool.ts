@@ -3,30 +3,40 @@
 
 import { adaptiveGeometry, poolGeometry } from './geometry.js';
 import { backward, forward } from './run.js';
-import { checkGradOutput } from './validate.js';
+import { checkGradOutput, checkOut } from './validate.js';
 import type { AdaptiveSoftPoolOptions, BackwardResult, SoftPoolOptions, Tensor } from './types.js';
 
 function pool(fn: string, spatial: number) {
-  return (x: Tensor, options: SoftPoolOptions): Tensor => forward(fn, x, poolGeometry(fn, x, options, spatial));
+  return (x: Tensor, options: SoftPoolOptions): Tensor => {
+    const g = poolGeometry(fn, x, options, spatial);
+    checkOut(fn, options.out, g.outShape, { x });
+    return forward(fn, x, g, options.out);
+  };
 }
 
 function poolBackward(fn: string, spatial: number) {
   return (x: Tensor, gradOutput: Tensor, options: SoftPoolOptions): BackwardResult => {
     const g = poolGeometry(fn, x, options, spatial);
     checkGradOutput(fn, gradOutput, g.outShape);
-    return backward(fn, x, gradOutput, g);
+    checkOut(fn, options.out, x.shape.slice(), { x, gradOutput });
+    return backward(fn, x, gradOutput, g, options.out);
   };
 }
 
 function adaptive(fn: string, spatial: number) {
-  return (x: Tensor, options: AdaptiveSoftPoolOptions): Tensor => forward(fn, x, adaptiveGeometry(fn, x, options, spatial));
+  return (x: Tensor, options: AdaptiveSoftPoolOptions): Tensor => {
+    const g = adaptiveGeometry(fn, x, options, spatial);
+    checkOut(fn, options.out, g.outShape, { x });
+    return forward(fn, x, g, options.out);
+  };
 }
 
 function adaptiveBackward(fn: string, spatial: number) {
   return (x: Tensor, gradOutput: Tensor, options: AdaptiveSoftPoolOptions): BackwardResult => {
     const g = adaptiveGeometry(fn, x, options, spatial);
     checkGradOutput(fn, gradOutput, g.outShape);
-    return backward(fn, x, gradOutput, g);
+    checkOut(fn, options.out, x.shape.slice(), { x, gradOutput });
+    return backward(fn, x, gradOutput, g, options.out);
   };
 }
 

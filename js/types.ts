@@ -18,6 +18,8 @@ export interface SoftPoolOptions {
   beta?: number;
   /** 'channelsFirst' ([N,C,...spatial], default) or 'channelsLast' ([N,...spatial,C]). */
   dataFormat?: 'channelsFirst' | 'channelsLast';
+  /** Write the result here (output for forward, gradInput for backward) instead of a new tensor; a tensor from allocTensor() avoids the copy out. */
+  out?: Tensor;
 }
 
 /** Options of the adaptive functions: windows follow PyTorch's adaptive pooling rule. */
@@ -26,6 +28,8 @@ export interface AdaptiveSoftPoolOptions {
   outputSize: number | readonly (number | null)[];
   beta?: number;
   dataFormat?: 'channelsFirst' | 'channelsLast';
+  /** As SoftPoolOptions.out. */
+  out?: Tensor;
 }
 
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module | Response;

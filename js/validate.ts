@@ -89,3 +89,19 @@ export function checkFormat(fn: string, value: unknown): DataFormat {
   }
   return value;
 }
+
+/** Checks options.out: a tensor of exactly `shape`, and none of the call's inputs. */
+export function checkOut(fn: string, out: unknown, shape: number[], inputs: Record<string, Tensor>): void {
+  if (out === undefined) return;
+  const got = checkTensor(fn, 'options.out', out, [shape.length], `the result's rank`);
+  if (got.some((d, i) => d !== shape[i])) fail('range', fn, `options.out.shape must equal the result shape ${describe(shape)}`, got);
+  for (const [name, t] of Object.entries(inputs)) {
+    if (out === t || (out as Tensor).data.buffer === t.data.buffer && overlaps((out as Tensor).data, t.data)) {
+      fail('range', fn, `options.out must not share memory with ${name}`, name);
+    }
+  }
+}
+
+function overlaps(a: Float32Array, b: Float32Array): boolean {
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
