@@ -2,12 +2,31 @@
 // when it already lives there), call the kernel that fits the layout and window kind, and
 // deliver the result (a new tensor, options.out, or in place in a wasm tensor).
 
+import { splitProblem, type Piece } from './chunks.js';
 import type { PoolGeometry } from './geometry.js';
 import { wasmTensorOf } from './tensor.js';
 import type { BackwardResult, Tensor } from './types.js';
 import { allocAll, f32View, freeAll, READ_SLACK, wasm, type Exports } from './wasm.js';
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Most wasm memory one call may use for its buffers; larger problems run in pieces. */
+export const DEFAULT_MAX_MEMORY_BYTES = 256 * 2 ** 20;
+let maxMemoryBytes = DEFAULT_MAX_MEMORY_BYTES;
+
+export function setMaxMemoryBytes(bytes: number): void {
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 2 ** 16 || bytes > 2 ** 32) {
+    throw new RangeError(`init: options.maxMemoryBytes must be an integer from 65536 to 4294967296, got ${String(bytes)}`);
+  }
+  maxMemoryBytes = bytes;
+}
+
+/** Pieces for a copied (not wasm-resident) problem over the budget, or null to run it whole. */
+function piecesFor(g: PoolGeometry, tensors: (Tensor | undefined)[], bytes: number[], inBytes: number, outBytes: number): Piece[] | null {
+  if (tensors.some((t) => wasmTensorOf(t))) return null;
+  if (bytes.reduce((a, b) => a + b, 0) <= maxMemoryBytes) return null;
+  return splitProblem(g, inBytes, outBytes, maxMemoryBytes - READ_SLACK);
+}
 
 function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number): void {
   const sizes = [...g.inSize, ...g.outSize];
@@ -59,6 +78,8 @@ function deliver(e: Exports, ptr: number, length: number, shape: number[], out: 
 export function forward(fn: string, x: Tensor, g: PoolGeometry, out?: Tensor): Tensor {
   const e = wasm(fn);
   const n = x.data.length, m = count(g.outShape);
+  const pieces = piecesFor(g, [x, out], [n * 4 + READ_SLACK, m * 4], 4, 4);
+  if (pieces) return forwardInPieces(fn, e, x, g, out, pieces);
   const { ptrs: [xp, yp], fresh, copied } = place(fn, e, [x, out], [n * 4 + READ_SLACK, m * 4]);
   try {
     if (copied[0]) f32View(e, xp, n).set(x.data);
@@ -72,6 +93,8 @@ export function forward(fn: string, x: Tensor, g: PoolGeometry, out?: Tensor): T
 export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeometry, out?: Tensor): BackwardResult {
   const e = wasm(fn);
   const n = x.data.length, m = gradOutput.data.length;
+  const pieces = piecesFor(g, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4], 8, 4);
+  if (pieces) return backwardInPieces(fn, e, x, gradOutput, g, out, pieces);
   const { ptrs: [xp, gp, gxp], fresh, copied } = place(fn, e, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4]);
   try {
     if (copied[0]) f32View(e, xp, n).set(x.data);
@@ -81,4 +104,42 @@ export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeome
   } finally {
     freeAll(e, fresh);
   }
+}
+
+function forwardInPieces(fn: string, e: Exports, x: Tensor, g: PoolGeometry, out: Tensor | undefined, pieces: Piece[]): Tensor {
+  const y = out ? out.data : new Float32Array(count(g.outShape));
+  for (const pc of pieces) {
+    const [xp, yp] = allocAll(fn, e, [pc.inLength * 4 + READ_SLACK, pc.outLength * 4]);
+    try {
+      f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
+      runForwardKernel(e, pc.g, xp, yp);
+      y.set(f32View(e, yp, pc.outLength), pc.outStart);
+    } finally {
+      freeAll(e, [xp, yp]);
+    }
+  }
+  return out ?? { data: y, shape: g.outShape };
+}
+
+function backwardInPieces(
+  fn: string, e: Exports, x: Tensor, gradOutput: Tensor, g: PoolGeometry, out: Tensor | undefined, pieces: Piece[],
+): BackwardResult {
+  const gx = out ? out.data.fill(0) : new Float32Array(x.data.length);
+  // Bands of one unit share their boundary input rows: their gradients add up there.
+  const overlapping = pieces.length > 1 && pieces[1].inStart < pieces[0].inStart + pieces[0].inLength;
+  let gradBeta = 0;
+  for (const pc of pieces) {
+    const [xp, gp, gxp] = allocAll(fn, e, [pc.inLength * 4 + READ_SLACK, pc.outLength * 4, pc.inLength * 4]);
+    try {
+      f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
+      f32View(e, gp, pc.outLength).set(gradOutput.data.subarray(pc.outStart, pc.outStart + pc.outLength));
+      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp);
+      const part = f32View(e, gxp, pc.inLength);
+      if (!overlapping) gx.set(part, pc.inStart);
+      else for (let i = 0; i < part.length; i++) gx[pc.inStart + i] += part[i];
+    } finally {
+      freeAll(e, [xp, gp, gxp]);
+    }
+  }
+  return { gradInput: out ?? { data: gx, shape: x.shape.slice() }, gradBeta };
 }
