@@ -17,7 +17,7 @@ export function softpoolWindowF64(
   p: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize, beta: f64,
 ): f64 {
   let n = nd * nr * nc;
-  let sum = 0.0;
+  let sum = -0.0;                              // -0 + x == x for every x, so a window of -0 averages to -0
   let pivot = beta >= 0 ? -Infinity : Infinity;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) {
     let x = <f64>load<f32>(at(p, d, r, c, sd, sr, sc));

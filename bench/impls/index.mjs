@@ -1,0 +1,44 @@
+// The implementations the benchmark compares. Adding one is one entry in `implementations`:
+// an object with
+//   name, description,
+//   setup()                      once; may throw (the rows then say why it could not run)
+//   unsupported(workload, pass)  null, or the reason this pass cannot run
+//   prepare(workload)            untimed: layout changes, sessions, ...; returns a state
+//   forward(state)               timed; may be async
+//   forwardBackward(state)       timed; may be omitted when unsupported() says so
+//   readForward(result, state)   untimed: the output as NCHW Float32Array, for validation
+//   readBackward(result, state)  untimed: { y, gradInput (NCHW), gradBeta }
+//   dispose(state)
+// `workload` carries x, g (gradOutput) as { data, shape } NCHW tensors, options (the
+// library's options object), shape, outSize, outShape and geo { kernel, stride, padding, beta }.
+// REFERENCE is the entry every other one is validated against; BASELINE is the
+// denominator of the ratio column.
+
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { softpoolWasm, freshCopy, besideDist } from './softpool-wasm.mjs';
+import { naiveJs } from './naive-js.mjs';
+import { tfjsWasm } from './tfjs-wasm.mjs';
+import { onnxruntimeWeb } from './onnxruntime-web.mjs';
+
+export const REFERENCE = 'softpool-wasm';
+export const BASELINE = 'naive JS';
+
+// BENCH_SOFTPOOL=/path/to/dist/index.js benchmarks another build of the library (for
+// example a checkout of another commit) instead of this package's own dist/.
+const entry = process.env.BENCH_SOFTPOOL
+  ? pathToFileURL(path.resolve(process.env.BENCH_SOFTPOOL)).href
+  : import.meta.resolve('softpool-wasm');
+
+export const implementations = [
+  softpoolWasm({ name: 'softpool-wasm', load: () => import(entry), source: entry }),
+  softpoolWasm({ name: 'softpool-wasm zero-copy', load: () => import(entry), source: entry, zeroCopy: true }),
+  softpoolWasm({
+    name: 'softpool-wasm scalar', load: () => freshCopy(entry), source: entry,
+    initOptions: { wasm: besideDist(entry, 'build', 'softpool.scalar.wasm') },
+    description: 'this library, public API, the scalar (no SIMD) build of the same source',
+  }),
+  naiveJs(),
+  tfjsWasm(),
+  onnxruntimeWeb(),
+];

@@ -1,0 +1,125 @@
+// TensorFlow.js with its WebAssembly backend, single-threaded SIMD build, SoftPool
+// as a composite of ops in NHWC (TF.js pooling is channels-last):
+//
+//   m = max(x, axes=[H,W])             per-plane max, a constant shift: y does not depend on it
+//   e = exp(beta * (x - m))
+//   y = avgPool(e * x) / avgPool(e)    the divisors cancel; padded cells add 0 to both sums
+//
+// Padding: the forward pass uses avgPool's own explicit padding. Its gradient does not match
+// it: the forward AvgPool divides each window by the cells inside the input, AvgPoolGrad by the
+// full kernel area, so edge gradients come out scaled (measured: max error 1.4 on W2). The
+// fwd+bwd pass therefore zero-pads e*x and e with tf.pad and pools 'valid': both divisors are
+// then the kernel area and cancel, and padded cells add 0 to both sums.
+//
+// The per-plane max (not a per-window one) is the simple composite: a per-cell max over all
+// windows containing the cell has no single op. Its weakness: if a plane's values span more
+// than ~87/|beta|, every e in a window far below the plane max underflows to 0 and that window
+// gives 0/0 = NaN; this library subtracts each window's own pivot and cannot underflow so.
+// The benchmark data (standard normal, beta 1) stays far from that.
+//
+// Input arrives already in NHWC (transposed outside the timing); timing covers making the
+// input tensor (copy in), the ops, and dataSync() (copy out). The backward pass is
+// tf.valueAndGrads over (x, beta) with gradOutput as dy; m is computed outside the
+// differentiated function (as a constant), which is exact because y is invariant to it.
+//
+// Gradients: tfjs-core's Node build (dist/tf-core.node.js) ships without the gradient
+// definitions; they live in dist/register_all_gradients.js, an ES module with extensionless
+// imports that Node cannot load as is (the @tensorflow/tfjs union package imports it for
+// bundlers). setup() bundles that file with esbuild (a devDependency already) and imports the
+// bundle: the definitions register in tfjs's global gradient registry, which every copy of
+// tfjs-core shares. Those are tfjs's own gradients; the kernels (AvgPoolGrad, ...) are the
+// wasm backend's.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { nchwToNhwc, nhwcToNchw } from '../lib/util.mjs';
+
+/** Registers tfjs-core's own gradient definitions (see above). */
+async function registerGradients(require) {
+  const { build } = await import('esbuild');
+  const core = path.dirname(require.resolve('@tensorflow/tfjs-core/package.json'));
+  const out = await build({
+    entryPoints: [path.join(core, 'dist', 'register_all_gradients.js')],
+    bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'warning',
+  });
+  const code = Buffer.from(out.outputFiles[0].contents).toString('base64');
+  await import(`data:text/javascript;base64,${code}`);
+}
+
+export function tfjsWasm() {
+  let tf;
+  return {
+    name: 'tfjs-wasm',
+    description: 'TF.js 4 wasm backend (SIMD build, 1 thread), composite of ops in NHWC',
+    async setup() {
+      tf = await import('@tensorflow/tfjs-core');
+      const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+      const require = createRequire(import.meta.url);
+      // The backend's .wasm files ship inside the npm package: load them from node_modules.
+      const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'));
+      setWasmPaths(dir + path.sep);
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false); // single-threaded build
+      const ok = await tf.setBackend('wasm');
+      if (!ok || tf.getBackend() !== 'wasm') throw new Error('the wasm backend did not initialise');
+      if (!tf.env().getBool('WASM_HAS_SIMD_SUPPORT')) throw new Error('the SIMD build is not in use');
+      if (!tf.getGradient('RealDiv')) await registerGradients(require);
+      if (!tf.getGradient('AvgPool')) throw new Error('tfjs gradient definitions are not registered');
+      return { build: 'tfjs-backend-wasm-simd.wasm', threads: 1, gradients: 'tfjs-core dist/register_all_gradients.js, bundled with esbuild' };
+    },
+    unsupported() { return null; },
+    prepare(w) {
+      const [N, C, H, W] = w.shape;
+      const [OH, OW] = w.outSize;
+      const [pH, pW] = w.geo.padding;
+      return {
+        xShape: [N, H, W, C],
+        gShape: [N, OH, OW, C],
+        x: nchwToNhwc(w.x.data, w.shape),
+        g: nchwToNhwc(w.g.data, [N, C, OH, OW]),
+        nchw: w.shape,
+        outNchw: [N, C, OH, OW],
+        k: w.geo.kernel, s: w.geo.stride, beta: w.geo.beta,
+        // forward: the pooling op's own padding (pad cells excluded from its divisor, which cancels)
+        pad: pH === 0 && pW === 0 ? 'valid' : pH === pW ? pH : [[0, 0], [pH, pH], [pW, pW], [0, 0]],
+        // backward: explicit zero padding of e*x and e, then 'valid' pooling (see the header)
+        zeroPad: pH === 0 && pW === 0 ? null : [[0, 0], [pH, pH], [pW, pW], [0, 0]],
+      };
+    },
+    forward(s) {
+      let out;
+      tf.tidy(() => {
+        const x = tf.tensor4d(s.x, s.xShape, 'float32');
+        const m = tf.max(x, [1, 2], true);
+        const e = tf.exp(tf.mul(tf.sub(x, m), tf.scalar(s.beta)));
+        const y = tf.div(tf.avgPool(tf.mul(e, x), s.k, s.s, s.pad), tf.avgPool(e, s.k, s.s, s.pad));
+        out = y.dataSync();
+      });
+      return out;
+    },
+    forwardBackward(s) {
+      let out;
+      tf.tidy(() => {
+        const x = tf.tensor4d(s.x, s.xShape, 'float32');
+        const dy = tf.tensor4d(s.g, s.gShape, 'float32');
+        const b = tf.scalar(s.beta);
+        const m = tf.max(x, [1, 2], true);
+        const pool = s.zeroPad ? (t) => tf.avgPool(tf.pad(t, s.zeroPad), s.k, s.s, 'valid') : (t) => tf.avgPool(t, s.k, s.s, 'valid');
+        const f = (xx, bb) => {
+          const e = tf.exp(tf.mul(tf.sub(xx, m), bb));
+          return tf.div(pool(tf.mul(e, xx)), pool(e));
+        };
+        const { value, grads } = tf.valueAndGrads(f)([x, b], dy);
+        out = { y: value.dataSync(), gradInput: grads[0].dataSync(), gradBeta: grads[1].dataSync()[0] };
+      });
+      return out;
+    },
+    readForward(r, s) { return nhwcToNchw(r, s.outNchw); },
+    readBackward(r, s) {
+      return { y: nhwcToNchw(r.y, s.outNchw), gradInput: nhwcToNchw(r.gradInput, s.nchw), gradBeta: r.gradBeta };
+    },
+    dispose() {
+      const n = tf.memory().numTensors;
+      if (n !== 0) console.warn(`tfjs: ${n} tensors leaked`);
+    },
+  };
+}

@@ -1,0 +1,302 @@
+#!/usr/bin/env node
+// softpool-wasm benchmark (`npm run bench`): this library against naive JavaScript, TF.js
+// (wasm backend) and ONNX Runtime Web on the workloads of the performance issue.
+//
+//   node --expose-gc bench/run.mjs [--quick] [--runs N] [--warmup N] [--impl a,b] [workload ...]
+//
+// Every implementation is validated once against this library's output before it is timed;
+// all of them run in this one process on the same data. Prints a table and writes
+// bench/results.json and bench/results.svg. See bench/README.md.
+
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+
+import { implementations, REFERENCE, BASELINE } from './impls/index.mjs';
+import { barChart } from './lib/svg.mjs';
+import { randn, median, maxAbsDiff, pooledSize, count } from './lib/util.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.join(HERE, '..');
+const REL_TOL = 1e-4;
+
+const WORKLOADS = [
+  { name: 'W1', shape: [4, 64, 112, 112], quick: [1, 16, 112, 112], kernel: 2, stride: 2, padding: 0 },
+  { name: 'W2', shape: [4, 64, 112, 112], quick: [1, 16, 112, 112], kernel: 3, stride: 2, padding: 1 },
+  { name: 'W3', shape: [64, 256, 14, 14], quick: [8, 64, 14, 14], kernel: 2, stride: 2, padding: 0 },
+  { name: 'W4', shape: [4, 64, 56, 56], quick: [1, 16, 56, 56], kernel: 3, stride: 1, padding: 0 },
+].map((w) => ({ ...w, tag: `k${w.kernel}s${w.stride}${w.padding ? `p${w.padding}` : ''}` }));
+const PASSES = ['fwd', 'fwd+bwd'];
+const BETA = 1;
+
+const USAGE = `Usage: npm run bench -- [--quick] [--runs N] [--warmup N] [--impl NAME,...] [WORKLOAD ...]
+
+  --quick        smaller shapes (batch and channels cut), 5 runs, 1 warm-up
+  --runs N       timed runs per measurement (median reported; default 11)
+  --warmup N     untimed runs before timing (default 3)
+  --impl a,b     only implementations whose name contains one of these (the reference
+                 '${REFERENCE}' and the baseline '${BASELINE}' always run)
+  WORKLOAD       only workloads whose name or tag contains it, e.g. W1, k3s1 (any number)
+
+Workloads: ${WORKLOADS.map((w) => `${w.name} [${w.shape}] ${w.tag}`).join('; ')}`;
+
+function parseCli() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      warmup: { type: 'string' },
+      impl: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) { console.log(USAGE); process.exit(0); }
+  const int = (s, name, min) => {
+    const v = Number(s);
+    if (!Number.isInteger(v) || v < min) { console.error(`--${name} must be an integer >= ${min}, got ${s}\n\n${USAGE}`); process.exit(2); }
+    return v;
+  };
+  const runs = values.runs !== undefined ? int(values.runs, 'runs', 1) : values.quick ? 5 : 11;
+  const warmup = values.warmup !== undefined ? int(values.warmup, 'warmup', 0) : values.quick ? 1 : 3;
+  const filters = positionals.map((p) => p.toLowerCase());
+  const workloads = WORKLOADS.filter((w) => filters.length === 0
+    || filters.some((f) => w.name.toLowerCase() === f || w.tag.toLowerCase().includes(f) || `${w.name} ${w.tag}`.toLowerCase().includes(f)));
+  if (workloads.length === 0) { console.error(`no workload matches ${positionals.join(', ')}\n\n${USAGE}`); process.exit(2); }
+  const implFilter = values.impl ? values.impl.toLowerCase().split(',').filter(Boolean) : null;
+  const impls = implementations.filter((i) => i.name === REFERENCE || i.name === BASELINE || !implFilter
+    || implFilter.some((f) => i.name.toLowerCase().includes(f)));
+  return { quick: values.quick, runs, warmup, workloads, impls, filters: positionals, implFilter: values.impl ?? null };
+}
+
+function makeWorkload(spec, quick, seed) {
+  const shape = quick ? spec.quick : spec.shape;
+  const [N, C, H, W] = shape;
+  const geo = { kernel: [spec.kernel, spec.kernel], stride: [spec.stride, spec.stride], padding: [spec.padding, spec.padding], beta: BETA };
+  const outSize = [0, 1].map((i) => pooledSize(shape[2 + i], geo.kernel[i], geo.stride[i], geo.padding[i]));
+  const outShape = [N, C, ...outSize];
+  return {
+    name: spec.name, tag: spec.tag, label: `${spec.name} [${shape.join(',')}] ${spec.tag}`,
+    shape, outSize, outShape, geo,
+    options: { kernelSize: spec.kernel, stride: spec.stride, padding: spec.padding, beta: BETA },
+    x: { data: randn(count(shape), seed), shape },
+    g: { data: randn(count(outShape), seed + 1), shape: outShape },
+    elements: count(shape),
+  };
+}
+
+const call = async (fn) => { const r = fn(); return r && typeof r.then === 'function' ? await r : r; };
+
+async function timeIt(fn, warmup, runs) {
+  for (let i = 0; i < warmup; i++) await call(fn);
+  globalThis.gc?.();
+  const samples = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    last = await call(fn);
+    samples.push(performance.now() - t0);
+  }
+  return { samples, last };
+}
+
+/** Compares a result with the reference; returns { ok, text, diffs }. */
+function validate(pass, got, ref) {
+  const checks = [];
+  const add = (what, d, scale) => checks.push({ what, diff: d, scale, ok: d <= REL_TOL * scale });
+  if (pass === 'fwd') {
+    const { diff, scale } = maxAbsDiff(got, ref.y);
+    add('y', diff, scale);
+  } else {
+    const a = maxAbsDiff(got.y, ref.y); add('y', a.diff, a.scale);
+    const b = maxAbsDiff(got.gradInput, ref.gradInput); add('gx', b.diff, b.scale);
+    add('gβ', Math.abs(got.gradBeta - ref.gradBeta), Math.max(1, Math.abs(ref.gradBeta)));
+  }
+  return {
+    ok: checks.every((c) => c.ok),
+    text: checks.map((c) => `${c.what} ${c.diff.toExponential(1)}`).join(' '),
+    checks: checks.map(({ what, diff, scale, ok }) => ({ what, maxAbsDiff: diff, scale, ok })),
+  };
+}
+
+const fmtMs = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmtRate = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+function printTable(rows) {
+  const head = ['workload', 'pass', 'implementation', 'ms (median)', 'Melem/s', 'vs naive JS', 'max|Δ| vs ref'];
+  const body = rows.map((r) => [
+    r.workload, r.pass, r.impl,
+    r.ms != null ? fmtMs(r.ms) : '–',
+    r.melemPerSec != null ? fmtRate(r.melemPerSec) : '–',
+    r.speedupVsNaive != null ? `${r.speedupVsNaive.toFixed(2)}×` : '–',
+    r.status === 'ok' ? (r.impl === REFERENCE ? '(reference)' : r.validation.text) : r.status,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const right = new Set([3, 4, 5]);
+  const line = (cells) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  let prev = null;
+  body.forEach((b, i) => {
+    const key = `${rows[i].workload}|${rows[i].pass}`;
+    if (prev !== null && key !== prev) console.log('');
+    prev = key;
+    console.log(line(b));
+  });
+}
+
+/** The checkout being benchmarked: commit and whether the work tree has uncommitted changes. */
+function gitState() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedFiles: git('status', '--porcelain').split('\n').filter(Boolean).length };
+  } catch {
+    return null;
+  }
+}
+
+function versionOf(pkg) {
+  try { return JSON.parse(readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version; } catch { return null; }
+}
+
+async function main() {
+  const cfg = parseCli();
+  const started = performance.now();
+  const cpus = os.cpus();
+  const machine = {
+    cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version, v8: process.versions.v8, platform: `${process.platform} ${process.arch}`, date: new Date().toISOString(),
+    loadAverageAtStart: os.loadavg().map((v) => +v.toFixed(2)),
+  };
+  console.log(`softpool-wasm benchmark: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadAverageAtStart.join(' ')}`);
+  console.log(`${cfg.quick ? 'QUICK mode, ' : ''}median of ${cfg.runs} runs after ${cfg.warmup} warm-up(s); beta ${BETA}; data: standard normal (seeded)`);
+  if (!globalThis.gc) console.log('(run with node --expose-gc to collect garbage between measurements)');
+
+  // Setting up: a peer that cannot run here is reported with its reason, never faked.
+  const setups = new Map();
+  for (const impl of cfg.impls) {
+    try {
+      const info = await impl.setup();
+      setups.set(impl.name, { ok: true, info });
+    } catch (err) {
+      setups.set(impl.name, { ok: false, reason: `could not set up: ${err?.message ?? err}` });
+      console.error(`! ${impl.name}: ${err?.stack ?? err}`);
+    }
+  }
+  if (!setups.get(REFERENCE)?.ok) throw new Error(`the reference ${REFERENCE} could not be set up`);
+  const refImpl = cfg.impls.find((i) => i.name === REFERENCE);
+
+  const rows = [];
+  let failures = 0;
+  for (const [wi, spec] of cfg.workloads.entries()) {
+    const w = makeWorkload(spec, cfg.quick, 1000 + 17 * wi);
+    console.log(`\n${w.label}: ${w.elements.toLocaleString('en-US')} input elements -> [${w.outShape.join(',')}]`);
+    const refState = await refImpl.prepare(w);
+    const ref = {
+      fwd: { y: refImpl.readForward(await call(() => refImpl.forward(refState)), refState) },
+      'fwd+bwd': refImpl.readBackward(await call(() => refImpl.forwardBackward(refState)), refState),
+    };
+    for (const impl of cfg.impls) {
+      const setup = setups.get(impl.name);
+      let state = null;
+      for (const pass of PASSES) {
+        const row = { workload: w.label, workloadName: w.name, tag: w.tag, shape: w.shape, options: w.options, pass, impl: impl.name, elements: w.elements,
+          ms: null, samplesMs: null, melemPerSec: null, speedupVsNaive: null, status: 'ok', note: null, validation: null };
+        rows.push(row);
+        const why = !setup.ok ? setup.reason : impl.unsupported(w, pass);
+        if (why) { row.status = '–'; row.note = why; continue; }
+        try {
+          if (!state) state = await impl.prepare(w);
+          const fn = pass === 'fwd' ? () => impl.forward(state) : () => impl.forwardBackward(state);
+          const once = await call(fn);
+          const got = pass === 'fwd' ? impl.readForward(once, state) : impl.readBackward(once, state);
+          row.validation = validate(pass, got, ref[pass]);
+          if (!row.validation.ok) {
+            failures++;
+            row.status = 'WRONG';
+            row.note = `validation failed: ${row.validation.text} (tolerance ${REL_TOL} x max(1, |ref|))`;
+            console.error(`\n!!! ${impl.name} ${w.label} ${pass}: WRONG RESULT vs ${REFERENCE}: ${row.validation.text}; not timed\n`);
+            continue;
+          }
+          const { samples, last } = await timeIt(fn, cfg.warmup, cfg.runs);
+          // the last timed call must still be right (catches state carried between calls)
+          const after = validate(pass, pass === 'fwd' ? impl.readForward(last, state) : impl.readBackward(last, state), ref[pass]);
+          if (!after.ok) {
+            failures++;
+            row.status = 'WRONG';
+            row.note = `the last timed call was wrong: ${after.text} (the first was right)`;
+            console.error(`\n!!! ${impl.name} ${w.label} ${pass}: the last timed call gave a WRONG RESULT: ${after.text}\n`);
+            continue;
+          }
+          row.samplesMs = samples.map((s) => +s.toFixed(3));
+          row.ms = median(samples);
+          row.melemPerSec = w.elements / (row.ms * 1e3);
+          console.log(`  ${pass.padEnd(7)} ${impl.name.padEnd(16)} ${fmtMs(row.ms).padStart(8)} ms  (${row.validation.text})`);
+        } catch (err) {
+          row.status = 'error';
+          row.note = `failed here: ${err?.message ?? err}`;
+          failures++;
+          console.error(`!!! ${impl.name} ${w.label} ${pass}: ${err?.stack ?? err}`);
+        }
+      }
+      if (state) await impl.dispose(state);
+      globalThis.gc?.();
+    }
+  }
+
+  for (const r of rows) {
+    const base = rows.find((b) => b.workload === r.workload && b.pass === r.pass && b.impl === BASELINE);
+    if (r.ms != null && base?.ms != null) r.speedupVsNaive = base.ms / r.ms;
+  }
+  rows.sort((a, b) => cfg.workloads.findIndex((w) => w.name === a.workloadName) - cfg.workloads.findIndex((w) => w.name === b.workloadName)
+    || PASSES.indexOf(a.pass) - PASSES.indexOf(b.pass)
+    || cfg.impls.findIndex((i) => i.name === a.impl) - cfg.impls.findIndex((i) => i.name === b.impl));
+
+  console.log('');
+  printTable(rows);
+  const notes = [...new Map(rows.filter((r) => r.note).map((r) => [`${r.impl}: ${r.note}`, r])).keys()];
+  if (notes.length) {
+    console.log('\nnot measured:');
+    for (const n of notes) console.log(`  ${n}`);
+  }
+  console.log(`\nMelem/s = input elements / median time; "vs naive JS" = naive JS time / this time (higher = faster).`);
+
+  const seconds = (performance.now() - started) / 1000;
+  machine.loadAverageAtEnd = os.loadavg().map((v) => +v.toFixed(2));
+  const results = {
+    machine,
+    config: { quick: cfg.quick, runs: cfg.runs, warmup: cfg.warmup, beta: BETA, workloadFilter: cfg.filters, implFilter: cfg.implFilter,
+      data: 'standard normal float32, seeded; gradOutput standard normal', relTolerance: REL_TOL, reference: REFERENCE, baseline: BASELINE },
+    git: gitState(),
+    versions: Object.fromEntries(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-web', 'assemblyscript'].map((p) => [p, versionOf(p)])),
+    implementations: cfg.impls.map((i) => ({ name: i.name, description: i.description, setup: setups.get(i.name) })),
+    results: rows,
+    totalSeconds: +seconds.toFixed(1),
+  };
+  writeFileSync(path.join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+
+  const groups = [];
+  for (const w of cfg.workloads) for (const p of PASSES) {
+    const r = rows.find((x) => x.workloadName === w.name && x.pass === p);
+    groups.push({ key: [w.name, p], label: `${w.name} ${w.tag}`, sub: p, detail: `[${r.shape.join(',')}]` });
+  }
+  const series = cfg.impls.map((i) => i.name);
+  const svg = barChart({
+    title: 'SoftPool 2d throughput: softpool-wasm vs peers (one thread, Node)',
+    subtitle: `${machine.cpu}, node ${machine.node}, ${machine.date.slice(0, 10)}; median of ${cfg.runs} runs${cfg.quick ? ' (quick mode)' : ''}; beta ${BETA}`,
+    groups, series,
+    value: (g, s) => rows.find((r) => r.workloadName === groups[g].key[0] && r.pass === groups[g].key[1] && r.impl === series[s])?.melemPerSec ?? null,
+  });
+  writeFileSync(path.join(HERE, 'results.svg'), svg);
+  console.log(`wrote bench/results.json and bench/results.svg (${seconds.toFixed(0)} s)`);
+  if (failures) {
+    console.error(`\n${failures} measurement(s) failed validation or errored: see above`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err) => { console.error(err?.stack ?? err); process.exit(1); });
