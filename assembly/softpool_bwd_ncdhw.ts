@@ -11,12 +11,16 @@
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4 } from "./simd_gather";
 import { interiorStart, interiorEnd } from "./pool_geometry";
+import { planeExp, SHARED_S_MIN } from "./plane_exp";
 import { bwdLanesScalar, gradBeta4, loadG4, needsCareful } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
 
-/** Writes the input gradient (planes × D × H × W) to gx and returns gradBeta. */
+/**
+ * Writes the input gradient (planes × D × H × W) to gx and returns gradBeta. With e != 0
+ * (scratch as in softpool_fwd_ncdhw) interior windows use shared exponentials.
+ */
 export function softpool_bwd_ncdhw(
-  x: usize, g: usize, gx: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
+  x: usize, g: usize, gx: usize, e: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32,
 ): f64 {
   let rowB = <usize>W << 2;
@@ -28,6 +32,8 @@ export function softpool_bwd_ncdhw(
   for (let pl = 0; pl < planes; pl++) {
     let planeOff = <usize>pl * <usize>D * sliceB;
     let gPlane = g + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
+    let shared = ASC_FEATURE_SIMD && e != 0;
+    if (ASC_FEATURE_SIMD && e != 0) planeExp(x + planeOff, D * H * W, beta, e);
     for (let od = 0; od < OD; od++) {
       let d0 = od * sD - pD;
       let d1 = min(d0 + kD, D);
@@ -42,9 +48,9 @@ export function softpool_bwd_ncdhw(
         let gRow = gPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
         let ow = owLo;
         if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
-          gradBeta += kW == 2 && sW == 2 && nd == 1 && nr == 2
-            ? bwdRowK2S2(xRow, gxRow, rowB, pW, beta, gRow, owLo, owHi)
-            : bwdRow(xRow, gxRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
+          if (shared) gradBeta += bwdRowShared(xRow, gxRow, e + (rowOff - planeOff), nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
+          else if (kW == 2 && sW == 2 && nd == 1 && nr == 2) gradBeta += bwdRowK2S2(xRow, gxRow, rowB, pW, beta, gRow, owLo, owHi);
+          else gradBeta += bwdRow(xRow, gxRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
           ow = owHi;
         }
         gradBeta += bwdScalar(xRow, gxRow, nd, sliceB, nr, rowB, W, kW, sW, pW, beta, gRow, 0, min(owLo, OW));
@@ -92,6 +98,72 @@ function bwdRow(
     ow += 4;
   } while (ow < to);
   return gb;
+}
+
+/** bwdRow with shared exponentials: ep is the row's place in the plane's E. */
+function bwdRowShared(
+  xRow: usize, gxRow: usize, ep: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sW: i32, pW: i32,
+  beta: f32, gRow: usize, from: i32, to: i32,
+): f64 {
+  let gb = 0.0;
+  let sc = <usize>sW << 2;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4), lane0 = ow - o;
+    let off = <usize>(o * sW - pW) << 2;
+    let gv = gRow + (<usize>o << 2);
+    if (sW == 1) gb += bwd4Shared(xRow + off, gxRow + off, ep + off, nd, sliceB, nr, rowB, kW, 4, beta, gv, lane0);
+    else if (sW == 2) gb += bwd4Shared(xRow + off, gxRow + off, ep + off, nd, sliceB, nr, rowB, kW, 8, beta, gv, lane0);
+    else gb += bwd4Shared(xRow + off, gxRow + off, ep + off, nd, sliceB, nr, rowB, kW, sc, beta, gv, lane0);
+    ow += 4;
+  } while (ow < to);
+  return gb;
+}
+
+/** Four windows' backward from shared exponentials (no exp at all); falls back to bwd4 near underflow. */
+// @ts-ignore: decorator
+@inline function bwd4Shared(
+  p: usize, gp: usize, ep: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize,
+  beta: f32, gv: usize, lane0: i32,
+): f64 {
+  let m = gather4(p, sc);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sliceB + <usize>r * rowB;
+    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
+    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
+  }
+  let vbeta = f32x4.splat(beta);
+  let s = f32x4.splat(0), t = s, zlo = s;
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let rowOff = <usize>d * sliceB + <usize>r * rowB;
+    for (let c = 0; c < kW; c++) {
+      let off = rowOff + (<usize>c << 2);
+      let ev = gather4(ep + off, sc);
+      let dx = f32x4.sub(gather4(p + off, sc), m);
+      zlo = f32x4.pmin(zlo, f32x4.mul(vbeta, dx));
+      s = f32x4.add(s, ev);
+      t = f32x4.add(t, f32x4.mul(ev, dx));
+    }
+  }
+  if (!v128.all_true<i32>(f32x4.ge(s, f32x4.splat(SHARED_S_MIN)))) return bwd4(p, gp, nd, sliceB, nr, rowB, kW, sc, beta, gv, lane0);
+  let tbar = f32x4.div(t, s);
+  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwdLanesScalar(p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
+  let gvec = loadG4(gv, lane0);
+  let gs = f32x4.div(gvec, s);
+  let one = f32x4.splat(1);
+  let v = f32x4.splat(0);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let rowOff = <usize>d * sliceB + <usize>r * rowB;
+    for (let c = 0; c < kW; c++) {
+      let off = rowOff + (<usize>c << 2);
+      let ev = gather4(ep + off, sc);
+      let u = f32x4.sub(f32x4.sub(gather4(p + off, sc), m), tbar);
+      let grad = f32x4.mul(f32x4.mul(gs, ev), f32x4.add(one, f32x4.mul(vbeta, u)));
+      v = f32x4.add(v, f32x4.mul(ev, f32x4.mul(u, u)));
+      scatterAdd4(gp + off, sc, grad);
+    }
+  }
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
 }
 
 // @inline so that each call site gets its own copy with a constant lane stride sc.

@@ -12,11 +12,15 @@ import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4 } from "./simd_gather";
 import { finishFwd4 } from "./simd_window";
 import { interiorStart, interiorEnd } from "./pool_geometry";
+import { planeExp, SHARED_S_MIN } from "./plane_exp";
 import { softpoolWindowF32 } from "./window_f32";
 
-/** x: planes × D × H × W, y: planes × OD × OH × OW. */
+/**
+ * x: planes × D × H × W, y: planes × OD × OH × OW. With e != 0 (scratch of D*H*W floats plus
+ * 16 bytes, given when windows overlap) interior windows use shared exponentials (plane_exp.ts).
+ */
 export function softpool_fwd_ncdhw(
-  x: usize, y: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
+  x: usize, y: usize, e: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32,
 ): void {
   let rowB = <usize>W << 2;
@@ -26,6 +30,8 @@ export function softpool_fwd_ncdhw(
   for (let pl = 0; pl < planes; pl++) {
     let xPlane = x + <usize>pl * <usize>D * sliceB;
     let yPlane = y + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
+    let shared = ASC_FEATURE_SIMD && e != 0;
+    if (ASC_FEATURE_SIMD && e != 0) planeExp(xPlane, D * H * W, beta, e);
     for (let od = 0; od < OD; od++) {
       let d0 = od * sD - pD;
       let d1 = min(d0 + kD, D);
@@ -39,7 +45,8 @@ export function softpool_fwd_ncdhw(
         let yRow = yPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
         let ow = owLo;
         if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
-          if (kW == 2 && sW == 2 && nd == 1 && nr == 2) fwdRowK2S2(xRow, rowB, pW, beta, yRow, owLo, owHi);
+          if (shared) fwdRowShared(xRow, e + (xRow - xPlane), nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
+          else if (kW == 2 && sW == 2 && nd == 1 && nr == 2) fwdRowK2S2(xRow, rowB, pW, beta, yRow, owLo, owHi);
           else fwdRow(xRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
           ow = owHi;
         }
@@ -82,6 +89,51 @@ function fwdRow(
     else fwd4(p, nd, sliceB, nr, rowB, kW, sc, beta, out);
     ow += 4;
   } while (ow < to);
+}
+
+/** fwdRow with shared exponentials: ep is the row's place in the plane's E. */
+function fwdRowShared(
+  xRow: usize, ep: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sW: i32, pW: i32, beta: f32,
+  yRow: usize, from: i32, to: i32,
+): void {
+  let sc = <usize>sW << 2;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    let off = <usize>(o * sW - pW) << 2, out = yRow + (<usize>o << 2);
+    if (sW == 1) fwd4Shared(xRow + off, ep + off, nd, sliceB, nr, rowB, kW, 4, beta, out);
+    else if (sW == 2) fwd4Shared(xRow + off, ep + off, nd, sliceB, nr, rowB, kW, 8, beta, out);
+    else fwd4Shared(xRow + off, ep + off, nd, sliceB, nr, rowB, kW, sc, beta, out);
+    ow += 4;
+  } while (ow < to);
+}
+
+/** Four windows from shared exponentials; y = m + t/s keeps the window's own pivot m as offset. */
+// @ts-ignore: decorator
+@inline function fwd4Shared(p: usize, ep: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, out: usize): void {
+  let m = gather4(p, sc);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sliceB + <usize>r * rowB;
+    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
+    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
+  }
+  let s = f32x4.splat(0);
+  let t = s;
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let rowOff = <usize>d * sliceB + <usize>r * rowB;
+    for (let c = 0; c < kW; c++) {
+      let off = rowOff + (<usize>c << 2);
+      let ev = gather4(ep + off, sc);
+      s = f32x4.add(s, ev);
+      t = f32x4.add(t, f32x4.mul(ev, f32x4.sub(gather4(p + off, sc), m)));
+    }
+  }
+  // Sums near underflow (or NaN): these windows need their own pivot.
+  if (!v128.all_true<i32>(f32x4.ge(s, f32x4.splat(SHARED_S_MIN)))) {
+    fwd4(p, nd, sliceB, nr, rowB, kW, sc, beta, out);
+    return;
+  }
+  finishFwd4(m, s, t, out, p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
 }
 
 // @inline so that each call site gets its own copy with a constant lane stride sc.

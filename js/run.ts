@@ -25,10 +25,20 @@ export function setMaxMemoryBytes(bytes: number): void {
 function piecesFor(g: PoolGeometry, tensors: (Tensor | undefined)[], bytes: number[], inBytes: number, outBytes: number): Piece[] | null {
   if (tensors.some((t) => wasmTensorOf(t))) return null;
   if (bytes.reduce((a, b) => a + b, 0) <= maxMemoryBytes) return null;
-  return splitProblem(g, inBytes, outBytes, maxMemoryBytes - READ_SLACK);
+  // Shared-exponential scratch costs up to 4 more bytes per input element.
+  return splitProblem(g, inBytes + (scratchBytes(g) ? 4 : 0), outBytes, maxMemoryBytes - 2 * READ_SLACK);
 }
 
-function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number): void {
+/**
+ * Bytes of scratch for shared exponentials (one plane of E), used by channels-first kernels
+ * when windows overlap; 0 otherwise.
+ */
+function scratchBytes(g: PoolGeometry): number {
+  const overlap = g.kernel.some((k, i) => k > g.stride[i]);
+  return g.format === 'channelsFirst' && !g.adaptive && overlap ? count(g.inSize) * 4 + READ_SLACK : 0;
+}
+
+function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number, sp: number): void {
   const sizes = [...g.inSize, ...g.outSize];
   const windows = [...g.kernel, ...g.stride, ...g.padding];
   if (g.format === 'channelsLast') {
@@ -37,11 +47,11 @@ function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number): 
   } else if (g.adaptive) {
     e.softpool_adaptive_fwd_ncdhw(xp, yp, g.batch * g.channels, ...sizes, g.beta);
   } else {
-    e.softpool_fwd_ncdhw(xp, yp, g.batch * g.channels, ...sizes, ...windows, g.beta);
+    e.softpool_fwd_ncdhw(xp, yp, sp, g.batch * g.channels, ...sizes, ...windows, g.beta);
   }
 }
 
-function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, gxp: number): number {
+function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, gxp: number, sp: number): number {
   const sizes = [...g.inSize, ...g.outSize];
   const windows = [...g.kernel, ...g.stride, ...g.padding];
   if (g.format === 'channelsLast') {
@@ -49,19 +59,20 @@ function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, 
     return e.softpool_bwd_ndhwc(xp, gp, gxp, g.batch, D, H, W, g.channels, ...g.outSize, ...windows, g.beta, g.adaptive ? 1 : 0);
   }
   if (g.adaptive) return e.softpool_adaptive_bwd_ncdhw(xp, gp, gxp, g.batch * g.channels, ...sizes, g.beta);
-  return e.softpool_bwd_ncdhw(xp, gp, gxp, g.batch * g.channels, ...sizes, ...windows, g.beta);
+  return e.softpool_bwd_ncdhw(xp, gp, gxp, sp, g.batch * g.channels, ...sizes, ...windows, g.beta);
 }
 
 /**
  * Wasm addresses for the given tensors: a wasm tensor's own, or a fresh buffer (of
  * `bytes[i]`) for the others. All buffers are allocated before any view is made.
  */
-function place(fn: string, e: Exports, tensors: (Tensor | undefined)[], bytes: number[]) {
+function place(fn: string, e: Exports, tensors: (Tensor | undefined)[], bytes: number[], scratch: number) {
   const own = tensors.map((t) => wasmTensorOf(t));
-  const fresh = allocAll(fn, e, bytes.filter((_, i) => own[i] === null));
+  const sizes = bytes.filter((_, i) => own[i] === null);
+  const fresh = allocAll(fn, e, scratch ? [...sizes, scratch] : sizes);
   let next = 0;
   const ptrs = own.map((w) => (w ? w.pointer : fresh[next++]));
-  return { ptrs, fresh, copied: own.map((w) => w === null) };
+  return { ptrs, fresh, copied: own.map((w) => w === null), sp: scratch ? fresh[next] : 0 };
 }
 
 /** Copies the result at ptr out: into out (unless it is that wasm tensor), or into a new tensor. */
@@ -78,12 +89,13 @@ function deliver(e: Exports, ptr: number, length: number, shape: number[], out: 
 export function forward(fn: string, x: Tensor, g: PoolGeometry, out?: Tensor): Tensor {
   const e = wasm(fn);
   const n = x.data.length, m = count(g.outShape);
-  const pieces = piecesFor(g, [x, out], [n * 4 + READ_SLACK, m * 4], 4, 4);
+  const scratch = scratchBytes(g);
+  const pieces = piecesFor(g, [x, out], [n * 4 + READ_SLACK, m * 4, scratch], 4, 4);
   if (pieces) return forwardInPieces(fn, e, x, g, out, pieces);
-  const { ptrs: [xp, yp], fresh, copied } = place(fn, e, [x, out], [n * 4 + READ_SLACK, m * 4]);
+  const { ptrs: [xp, yp], fresh, copied, sp } = place(fn, e, [x, out], [n * 4 + READ_SLACK, m * 4], scratch);
   try {
     if (copied[0]) f32View(e, xp, n).set(x.data);
-    runForwardKernel(e, g, xp, yp);
+    runForwardKernel(e, g, xp, yp, sp);
     return deliver(e, yp, m, g.outShape, out);
   } finally {
     freeAll(e, fresh);
@@ -93,13 +105,14 @@ export function forward(fn: string, x: Tensor, g: PoolGeometry, out?: Tensor): T
 export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeometry, out?: Tensor): BackwardResult {
   const e = wasm(fn);
   const n = x.data.length, m = gradOutput.data.length;
-  const pieces = piecesFor(g, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4], 8, 4);
+  const scratch = scratchBytes(g);
+  const pieces = piecesFor(g, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4, scratch], 8, 4);
   if (pieces) return backwardInPieces(fn, e, x, gradOutput, g, out, pieces);
-  const { ptrs: [xp, gp, gxp], fresh, copied } = place(fn, e, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4]);
+  const { ptrs: [xp, gp, gxp], fresh, copied, sp } = place(fn, e, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4], scratch);
   try {
     if (copied[0]) f32View(e, xp, n).set(x.data);
     if (copied[1]) f32View(e, gp, m).set(gradOutput.data);
-    const gradBeta = runBackwardKernel(e, g, xp, gp, gxp);
+    const gradBeta = runBackwardKernel(e, g, xp, gp, gxp, sp);
     return { gradInput: deliver(e, gxp, n, x.shape.slice(), out), gradBeta };
   } finally {
     freeAll(e, fresh);
@@ -109,13 +122,15 @@ export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeome
 function forwardInPieces(fn: string, e: Exports, x: Tensor, g: PoolGeometry, out: Tensor | undefined, pieces: Piece[]): Tensor {
   const y = out ? out.data : new Float32Array(count(g.outShape));
   for (const pc of pieces) {
-    const [xp, yp] = allocAll(fn, e, [pc.inLength * 4 + READ_SLACK, pc.outLength * 4]);
+    const scratch = scratchBytes(pc.g);
+    const ptrs = allocAll(fn, e, [pc.inLength * 4 + READ_SLACK, pc.outLength * 4, ...(scratch ? [scratch] : [])]);
+    const [xp, yp, sp = 0] = ptrs;
     try {
       f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
-      runForwardKernel(e, pc.g, xp, yp);
+      runForwardKernel(e, pc.g, xp, yp, sp);
       y.set(f32View(e, yp, pc.outLength), pc.outStart);
     } finally {
-      freeAll(e, [xp, yp]);
+      freeAll(e, ptrs);
     }
   }
   return out ?? { data: y, shape: g.outShape };
@@ -129,16 +144,18 @@ function backwardInPieces(
   const overlapping = pieces.length > 1 && pieces[1].inStart < pieces[0].inStart + pieces[0].inLength;
   let gradBeta = 0;
   for (const pc of pieces) {
-    const [xp, gp, gxp] = allocAll(fn, e, [pc.inLength * 4 + READ_SLACK, pc.outLength * 4, pc.inLength * 4]);
+    const scratch = scratchBytes(pc.g);
+    const ptrs = allocAll(fn, e, [pc.inLength * 4 + READ_SLACK, pc.outLength * 4, pc.inLength * 4, ...(scratch ? [scratch] : [])]);
+    const [xp, gp, gxp, sp = 0] = ptrs;
     try {
       f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
       f32View(e, gp, pc.outLength).set(gradOutput.data.subarray(pc.outStart, pc.outStart + pc.outLength));
-      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp);
+      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp, sp);
       const part = f32View(e, gxp, pc.inLength);
       if (!overlapping) gx.set(part, pc.inStart);
       else for (let i = 0; i < part.length; i++) gx[pc.inStart + i] += part[i];
     } finally {
-      freeAll(e, [xp, gp, gxp]);
+      freeAll(e, ptrs);
     }
   }
   return { gradInput: out ?? { data: gx, shape: x.shape.slice() }, gradBeta };

@@ -1,0 +1,42 @@
+// Exponentials shared by overlapping windows. Where windows overlap (stride < kernel), the
+// per-window pivot makes every element's exp be recomputed once per window holding it (9
+// times for kernel 3, stride 1). Instead, a whole plane gets one pivot M (its max for
+// beta >= 0, its min otherwise) and E_i = exp(beta*(x_i - M)) is computed once per element.
+// A window's weights are then E_i / sum E, exactly as with its own pivot, as long as its
+// largest E is not near float32 underflow: windows whose sum falls below SHARED_S_MIN (their
+// values sit ~66/|beta| or more beyond the plane's pivot) go back to their own pivot.
+
+import { exp_nonpos_f32x4, exp_nonpos_f32 } from "./exp_f32x4";
+
+/**
+ * Smallest window sum that keeps shared exponentials accurate: the window's largest E is
+ * then >= 2^-96/n, so every E that flushes to 0 (below 2^-126) weighs < 2^-26 of it.
+ */
+// @ts-ignore: decorator
+@inline export const SHARED_S_MIN: f32 = 1.2621774e-29; // 2^-96
+
+/** Writes E_i = exp(beta*(x_i - M)) for the n floats at x to e; M ignores NaN. */
+export function planeExp(x: usize, n: i32, beta: f32, e: usize): void {
+  let i = 0;
+  let mv = f32x4.splat(beta >= 0 ? -Infinity : Infinity);
+  // pmax(a, b) = a < b ? b : a keeps the accumulator when b is NaN.
+  if (beta >= 0) for (; i + 4 <= n; i += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>i << 2)));
+  else for (; i + 4 <= n; i += 4) mv = f32x4.pmin(mv, v128.load(x + (<usize>i << 2)));
+  let m = beta >= 0
+    ? max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)))
+    : min(min(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), min(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  for (let j = i; j < n; j++) {
+    let v = load<f32>(x + (<usize>j << 2));
+    if (beta >= 0 ? v > m : v < m) m = v;
+  }
+  let vb = f32x4.splat(beta), vm = f32x4.splat(m);
+  i = 0;
+  for (; i + 4 <= n; i += 4) {
+    let off = <usize>i << 2;
+    v128.store(e + off, exp_nonpos_f32x4(f32x4.mul(vb, f32x4.sub(v128.load(x + off), vm))));
+  }
+  for (; i < n; i++) {
+    let off = <usize>i << 2;
+    store<f32>(e + off, exp_nonpos_f32(beta * (load<f32>(x + off) - m)));
+  }
+}
