@@ -21,12 +21,22 @@ export function setMaxMemoryBytes(bytes: number): void {
   maxMemoryBytes = bytes;
 }
 
-/** Pieces for a copied (not wasm-resident) problem over the budget, or null to run it whole. */
+/**
+ * Copied problems above this size stream through wasm memory in pieces of about
+ * STREAM_PIECE_BYTES: each piece stays in cache from copy-in through kernel to copy-out,
+ * and wasm memory stays small.
+ */
+const STREAM_ABOVE_BYTES = 4 * 2 ** 20;
+const STREAM_PIECE_BYTES = 2 ** 20;
+
+/** Pieces for a copied (not wasm-resident) problem that is large or over the budget, or null to run it whole. */
 function piecesFor(g: PoolGeometry, tensors: (Tensor | undefined)[], bytes: number[], inBytes: number, outBytes: number): Piece[] | null {
   if (tensors.some((t) => wasmTensorOf(t))) return null;
-  if (bytes.reduce((a, b) => a + b, 0) <= maxMemoryBytes) return null;
+  const total = bytes.reduce((a, b) => a + b, 0);
+  if (total <= Math.min(maxMemoryBytes, STREAM_ABOVE_BYTES)) return null;
+  const budget = Math.min(maxMemoryBytes, STREAM_PIECE_BYTES) - 2 * READ_SLACK;
   // Shared-exponential scratch costs up to 4 more bytes per input element.
-  return splitProblem(g, inBytes + (scratchBytes(g) ? 4 : 0), outBytes, maxMemoryBytes - 2 * READ_SLACK);
+  return splitProblem(g, inBytes + (scratchBytes(g) ? 4 : 0), outBytes, budget);
 }
 
 /**
@@ -119,19 +129,25 @@ export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeome
   }
 }
 
+/** Buffers big enough for every piece, allocated once: [input, output or gradOutput, (gradInput), scratch]. */
+function pieceBuffers(fn: string, e: Exports, pieces: Piece[], withGradInput: boolean): number[] {
+  const most = (f: (pc: Piece) => number) => Math.max(...pieces.map(f));
+  const inLen = most((pc) => pc.inLength), outLen = most((pc) => pc.outLength), scratch = most((pc) => scratchBytes(pc.g));
+  return allocAll(fn, e, [inLen * 4 + READ_SLACK, outLen * 4, ...(withGradInput ? [inLen * 4] : []), Math.max(scratch, 16)]);
+}
+
 function forwardInPieces(fn: string, e: Exports, x: Tensor, g: PoolGeometry, out: Tensor | undefined, pieces: Piece[]): Tensor {
   const y = out ? out.data : new Float32Array(count(g.outShape));
-  for (const pc of pieces) {
-    const scratch = scratchBytes(pc.g);
-    const ptrs = allocAll(fn, e, [pc.inLength * 4 + READ_SLACK, pc.outLength * 4, ...(scratch ? [scratch] : [])]);
-    const [xp, yp, sp = 0] = ptrs;
-    try {
+  const ptrs = pieceBuffers(fn, e, pieces, false);
+  const [xp, yp, sp] = ptrs;
+  try {
+    for (const pc of pieces) {
       f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
-      runForwardKernel(e, pc.g, xp, yp, sp);
+      runForwardKernel(e, pc.g, xp, yp, scratchBytes(pc.g) ? sp : 0);
       y.set(f32View(e, yp, pc.outLength), pc.outStart);
-    } finally {
-      freeAll(e, ptrs);
     }
+  } finally {
+    freeAll(e, ptrs);
   }
   return out ?? { data: y, shape: g.outShape };
 }
@@ -143,20 +159,19 @@ function backwardInPieces(
   // Bands of one unit share their boundary input rows: their gradients add up there.
   const overlapping = pieces.length > 1 && pieces[1].inStart < pieces[0].inStart + pieces[0].inLength;
   let gradBeta = 0;
-  for (const pc of pieces) {
-    const scratch = scratchBytes(pc.g);
-    const ptrs = allocAll(fn, e, [pc.inLength * 4 + READ_SLACK, pc.outLength * 4, pc.inLength * 4, ...(scratch ? [scratch] : [])]);
-    const [xp, gp, gxp, sp = 0] = ptrs;
-    try {
+  const ptrs = pieceBuffers(fn, e, pieces, true);
+  const [xp, gp, gxp, sp] = ptrs;
+  try {
+    for (const pc of pieces) {
       f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
       f32View(e, gp, pc.outLength).set(gradOutput.data.subarray(pc.outStart, pc.outStart + pc.outLength));
-      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp, sp);
+      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp, scratchBytes(pc.g) ? sp : 0);
       const part = f32View(e, gxp, pc.inLength);
       if (!overlapping) gx.set(part, pc.inStart);
       else for (let i = 0; i < part.length; i++) gx[pc.inStart + i] += part[i];
-    } finally {
-      freeAll(e, ptrs);
     }
+  } finally {
+    freeAll(e, ptrs);
   }
   return { gradInput: out ?? { data: gx, shape: x.shape.slice() }, gradBeta };
 }
