@@ -34,9 +34,18 @@ export interface AdaptiveSoftPoolOptions {
 
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module | Response;
 
+/** The two builds of the module: WebAssembly SIMD (f32x4) or plain scalar code. */
+export type Backend = 'simd' | 'scalar';
+
 export interface InitOptions {
-  /** Where to load the module from; default: the packaged `softpool.wasm`. */
+  /** Where to load the module from; default: the packaged build that `backend` selects. */
   wasm?: WasmSource;
+  /**
+   * 'auto' (default): the SIMD build where the runtime supports WebAssembly SIMD, else the
+   * scalar build. 'simd' or 'scalar' forces one ('simd' rejects where SIMD is missing). With
+   * `wasm`, it says which build that module is (by default read from its bytes).
+   */
+  backend?: Backend | 'auto';
 }
 
 export interface BackwardResult {

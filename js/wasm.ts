@@ -2,7 +2,8 @@
 // buffer a call needs is allocated here first, then views are made (allocation may grow
 // memory, which detaches old views), then the kernel runs, then the buffers are freed.
 
-import type { InitOptions, MemoryStats, WasmSource } from './types.js';
+import type { Backend, InitOptions, MemoryStats, WasmSource } from './types.js';
+import { fetchBytes, packagedWasm, readLocal } from './platform.js';
 
 /** The module's exports (assembly/index.ts). Geometry is 3D: D, H, W with unit leading dims for 1D/2D. */
 export interface Exports {
@@ -23,6 +24,7 @@ export const READ_SLACK = 16;
 const MAX_BUFFER_BYTES = 2 ** 32 - 2 ** 26;
 
 let exports: Exports | null = null;
+let active: Backend | null = null;
 let pending: Promise<void> | null = null;
 const live = new Map<number, number>();
 let inUse = 0;
@@ -38,26 +40,64 @@ export function simdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
-/** Loads and instantiates the module; idempotent (later calls share the first load). */
+/** The build in use: 'simd' or 'scalar'; null until init() has completed. */
+export function backend(): Backend | null {
+  return active;
+}
+
+const BACKENDS = ['auto', 'simd', 'scalar'] as const;
+
+/**
+ * Loads and instantiates the module; idempotent (later calls share the first load). Without
+ * `wasm` it loads the packaged build: SIMD where the runtime supports it, else the scalar
+ * build; `backend` forces one. A later call asking for the other backend rejects.
+ */
 export function init(options: InitOptions = {}): Promise<void> {
   if (typeof options !== 'object' || options === null) {
     return Promise.reject(new TypeError(`init: options must be an object, got ${String(options)}`));
   }
-  if (exports) return Promise.resolve();
+  const requested = options.backend ?? 'auto';
+  if (typeof requested !== 'string') {
+    return Promise.reject(new TypeError(`init: options.backend must be 'auto', 'simd' or 'scalar', got ${Object.prototype.toString.call(requested)}`));
+  }
+  if (!(BACKENDS as readonly string[]).includes(requested)) {
+    return Promise.reject(new RangeError(`init: options.backend must be 'auto', 'simd' or 'scalar', got '${requested}'`));
+  }
   if (!pending) {
-    pending = load(options.wasm).then(
-      (e) => { exports = e; },
+    pending = load(options.wasm, requested as Backend | 'auto').then(
+      (r) => { exports = r.exports; active = r.backend; },
       (err) => { pending = null; throw err; },
     );
   }
-  return pending;
+  return pending.then(() => {
+    if (requested !== 'auto' && requested !== active) {
+      throw new Error(`init: softpool-wasm is already initialised with the ${active} build, so backend '${requested}' cannot be used (the module is loaded once per JavaScript realm)`);
+    }
+  });
 }
 
-async function load(source: WasmSource | undefined): Promise<Exports> {
-  if (!simdSupported()) {
-    throw new Error('softpool-wasm: this JavaScript runtime does not support WebAssembly SIMD (fixed-width 128-bit), which the module needs');
+async function load(source: WasmSource | undefined, requested: Backend | 'auto'): Promise<{ exports: Exports; backend: Backend }> {
+  const simd = simdSupported();
+  if (requested === 'simd' && !simd) {
+    throw new Error("softpool-wasm: backend 'simd' was requested, but this JavaScript runtime does not support WebAssembly SIMD (fixed-width 128-bit); use backend 'scalar', or leave backend out to pick it automatically");
   }
-  const module = await compile(source ?? new URL('../build/softpool.wasm', import.meta.url));
+  let chosen: Backend;
+  let code: BufferSource | WebAssembly.Module;
+  if (source === undefined) {
+    chosen = requested === 'auto' ? (simd ? 'simd' : 'scalar') : requested;
+    code = await resolve(packagedWasm(chosen));
+  } else {
+    code = await resolve(source);
+    const detected = code instanceof WebAssembly.Module ? null : usesSimd(code);
+    if (requested !== 'auto' && detected !== null && detected !== (requested === 'simd')) {
+      throw new Error(`init: options.backend is '${requested}' but options.wasm is the ${detected ? 'SIMD' : 'scalar'} build`);
+    }
+    chosen = requested !== 'auto' ? requested : detected === null ? (simd ? 'simd' : 'scalar') : detected ? 'simd' : 'scalar';
+    if (chosen === 'simd' && !simd) {
+      throw new Error('softpool-wasm: options.wasm is the SIMD build, but this JavaScript runtime does not support WebAssembly SIMD (fixed-width 128-bit); pass the scalar build (softpool-wasm/softpool.scalar.wasm) or leave wasm out');
+    }
+  }
+  const module = code instanceof WebAssembly.Module ? code : await WebAssembly.compile(code);
   const instance = await WebAssembly.instantiate(module, {
     env: {
       abort(_msg: number, _file: number, line: number, column: number) {
@@ -65,30 +105,71 @@ async function load(source: WasmSource | undefined): Promise<Exports> {
       },
     },
   });
-  return instance.exports as unknown as Exports;
+  return { exports: instance.exports as unknown as Exports, backend: chosen };
 }
 
-async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+/** The bytes (or the compiled module) behind any accepted source. */
+async function resolve(source: WasmSource | Uint8Array): Promise<BufferSource | WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;
   if (typeof Response !== 'undefined' && source instanceof Response) {
-    return WebAssembly.compile(await source.arrayBuffer());
+    if (!source.ok) throw new Error(`init: options.wasm is a Response with HTTP status ${source.status}`);
+    return source.arrayBuffer();
   }
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return WebAssembly.compile(source);
-  if (typeof source === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(source)) return WebAssembly.compile(await readFile(source));
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return source;
+  if (typeof source === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(source)) return readLocal(source);
   if (typeof source === 'string' || source instanceof URL) {
     const url = new URL(source);
-    if (url.protocol === 'file:') return WebAssembly.compile(await readFile(url));
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`init: fetching ${url.href} failed with HTTP ${response.status}`);
-    return WebAssembly.compile(await response.arrayBuffer());
+    return url.protocol === 'file:' ? readLocal(url) : fetchBytes(url);
   }
   throw new TypeError(`init: options.wasm must be a URL, a path, bytes, a Response or a WebAssembly.Module, got ${Object.prototype.toString.call(source)}`);
 }
 
-async function readFile(path: string | URL): Promise<ArrayBuffer> {
-  const fs = await import('node:fs/promises');
-  const bytes = await fs.readFile(path);
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+/**
+ * Whether a module's bytes use v128 values (in a function type or a function's locals): true
+ * for the SIMD build, false for the scalar one; null when the bytes cannot be read as a module.
+ */
+export function usesSimd(code: BufferSource): boolean | null {
+  const b = code instanceof ArrayBuffer ? new Uint8Array(code) : new Uint8Array(code.buffer, code.byteOffset, code.byteLength);
+  let p = 8;
+  const u32 = (): number => {
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (p >= b.length) throw new RangeError('truncated');
+      const byte = b[p++];
+      result += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return result;
+    }
+    throw new RangeError('bad LEB128');
+  };
+  const V128 = 0x7b;
+  try {
+    if (b.length < 8 || b[0] !== 0 || b[1] !== 0x61 || b[2] !== 0x73 || b[3] !== 0x6d) return null;
+    while (p < b.length) {
+      const id = b[p++];
+      const size = u32();
+      const end = p + size;
+      if (id === 1) { // types: (0x60 params results)*
+        for (let n = u32(); n > 0; n--) {
+          if (b[p++] !== 0x60) return null;
+          for (let k = 0; k < 2; k++) for (let m = u32(); m > 0; m--) if (b[p++] === V128) return true;
+        }
+      } else if (id === 10) { // code: (size (count valtype)* expr)*
+        for (let n = u32(); n > 0; n--) {
+          const bodySize = u32();
+          const bodyEnd = p + bodySize;
+          for (let m = u32(); m > 0; m--) {
+            u32();
+            if (b[p++] === V128) return true;
+          }
+          p = bodyEnd;
+        }
+      }
+      p = end;
+    }
+    return false;
+  } catch {
+    return null;
+  }
 }
 
 /** The instance's exports; throws if init() has not completed. */
