@@ -63,6 +63,9 @@ const ROUNDER: f32 = 12582912.0; // 0x4B400000
 
 /** Smallest f32 with exp(x) >= FLT_MIN (ln(FLT_MIN) = -87.33654475...). Below: flush to 0. */
 const XMIN: f32 = -87.33654022216796875; // 0xC2AEAC4F
+/** Arguments below this give 0 (their exp would be below FLT_MIN): for callers that must know what was flushed. */
+export const EXP_FLUSH_BELOW: f32 = XMIN;
+
 /** Largest f32 with exp(x) <= FLT_MAX (ln(FLT_MAX) = 88.72283905...). Above: +Infinity. */
 const XMAX: f32 = 88.72283172607421875; // 0x42B17217
 

@@ -15,20 +15,43 @@ import { exp_nonpos_f32x4, exp_nonpos_f32 } from "./exp_f32x4";
 // @ts-ignore: decorator
 @inline export const SHARED_S_MIN: f32 = 1.2621774e-29; // 2^-96
 
-/** Writes E_i = exp(beta*(x_i - M)) for the n floats at x to e; M ignores NaN. */
-export function planeExp(x: usize, n: i32, beta: f32, e: usize): void {
+/** Range from which shared-exponential flushed weights can matter to gradBeta (see flushedMatters4). */
+// @ts-ignore: decorator
+@inline export const SHARED_RANGE: f32 = 64;
+
+/**
+ * Largest |beta| for shared exponentials. Their window sums can be as small as 2^-96, so
+ * products E*(x - m) of tiny differences lose bits to underflow (up to 2^-149/2^-96 of x - y);
+ * beta multiplies that error in the gradient's 1 + beta*(x - y). Below 2^20 it stays < 1e-10.
+ */
+// @ts-ignore: decorator
+@inline const SHARED_BETA_MAX: f32 = 1048576;
+
+/**
+ * Writes E_i = exp(beta*(x_i - M)) for the n floats at x to e (M ignores NaN) and returns
+ * true; returns false, writing nothing, when the plane's range overflows float32 (x - M
+ * would be -Infinity where the true exp is not 0) or |beta| is too large: those planes keep
+ * per-window pivots.
+ */
+export function planeExp(x: usize, n: i32, beta: f32, e: usize): bool {
+  if (!(abs(beta) <= SHARED_BETA_MAX)) return false;
   let i = 0;
-  let mv = f32x4.splat(beta >= 0 ? -Infinity : Infinity);
+  let hi = f32x4.splat(-Infinity), lo = f32x4.splat(Infinity);
   // pmax(a, b) = a < b ? b : a keeps the accumulator when b is NaN.
-  if (beta >= 0) for (; i + 4 <= n; i += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>i << 2)));
-  else for (; i + 4 <= n; i += 4) mv = f32x4.pmin(mv, v128.load(x + (<usize>i << 2)));
-  let m = beta >= 0
-    ? max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)))
-    : min(min(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), min(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  for (; i + 4 <= n; i += 4) {
+    let v = v128.load(x + (<usize>i << 2));
+    hi = f32x4.pmax(hi, v);
+    lo = f32x4.pmin(lo, v);
+  }
+  let top = max(max(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1)), max(f32x4.extract_lane(hi, 2), f32x4.extract_lane(hi, 3)));
+  let bottom = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
   for (let j = i; j < n; j++) {
     let v = load<f32>(x + (<usize>j << 2));
-    if (beta >= 0 ? v > m : v < m) m = v;
+    if (v > top) top = v;
+    if (v < bottom) bottom = v;
   }
+  if (!isFinite(top - bottom)) return false;
+  let m = beta >= 0 ? top : bottom;
   let vb = f32x4.splat(beta), vm = f32x4.splat(m);
   i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -39,4 +62,5 @@ export function planeExp(x: usize, n: i32, beta: f32, e: usize): void {
     let off = <usize>i << 2;
     store<f32>(e + off, exp_nonpos_f32(beta * (load<f32>(x + off) - m)));
   }
+  return true;
 }

@@ -3,6 +3,7 @@
 // along W in channels-first layouts, four channels in channels-last ones). They finish a
 // forward group, and hand lanes the fast path must not trust to the scalar or float64 paths.
 
+import { EXP_FLUSH_BELOW } from "./exp_f32x4";
 import { notFinite4 } from "./simd_gather";
 import { BWD_Z_LIMIT, softpoolWindowBwdF32 } from "./window_f32";
 import { softpoolWindowF64, softpoolWindowBwdF64 } from "./window_f64";
@@ -52,13 +53,37 @@ export function bwdLanesScalar(
   return gb;
 }
 
-/** Sum of the lanes' gradBeta terms in float64; if any f32 term overflowed, lanes lane0..3 are redone in float64. */
+/**
+ * Lanes whose gradBeta may miss flushed weights: a weight w below float32's normal range
+ * became 0, but its term w*(x - y)^2 is not negligible when the window's range |zlo/beta|
+ * is at least `range` (2^50 for a window's own pivot, where w < 2^-126; 2^6 for shared
+ * exponentials, where w < 2^-30 relative to the window).
+ */
+// @ts-ignore: decorator
+@inline export function flushedMatters4(flushed: v128, zlo: v128, beta: f32, range: f32): v128 {
+  return v128.and(flushed, f32x4.ge(f32x4.neg(zlo), f32x4.splat(abs(beta) * range)));
+}
+
+/** Lanes with a weight flushed to 0: beta*(x - m) below EXP_FLUSH_BELOW somewhere in the window. */
+// @ts-ignore: decorator
+@inline export function flushed4(zlo: v128): v128 {
+  return f32x4.lt(zlo, f32x4.splat(EXP_FLUSH_BELOW));
+}
+
+/** Range from which a window's own-pivot flushed weights can matter to gradBeta. */
+// @ts-ignore: decorator
+@inline export const OWN_PIVOT_RANGE: f32 = 1.1258999e15; // 2^50
+
+/**
+ * Sum of the lanes' gradBeta terms in float64; if any f32 term overflowed or `redo` marks a
+ * lane, lanes lane0..3 are redone in float64.
+ */
 // @ts-ignore: decorator
 @inline export function gradBeta4(
-  gbv: v128, p: usize, gp: usize, laneB: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize,
+  gbv: v128, redo: v128, p: usize, gp: usize, laneB: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize,
   beta: f32, gv: usize, lane0: i32,
 ): f64 {
-  if (v128.any_true(notFinite4(gbv))) return gradBetaLanesF64(p, gp, laneB, nd, nr, nc, sd, sr, sc, beta, gv, lane0);
+  if (v128.any_true(v128.or(notFinite4(gbv), redo))) return gradBetaLanesF64(p, gp, laneB, nd, nr, nc, sd, sr, sc, beta, gv, lane0);
   let sum = f64x2.add(f64x2.promote_low_f32x4(gbv), f64x2.promote_low_f32x4(f32x4.shuffle(gbv, gbv, 2, 3, 2, 3)));
   return f64x2.extract_lane(sum, 0) + f64x2.extract_lane(sum, 1);
 }

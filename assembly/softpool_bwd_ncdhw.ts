@@ -11,8 +11,8 @@
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4 } from "./simd_gather";
 import { interiorStart, interiorEnd } from "./pool_geometry";
-import { planeExp, SHARED_S_MIN } from "./plane_exp";
-import { bwdLanesScalar, gradBeta4, loadG4, needsCareful } from "./simd_window";
+import { planeExp, SHARED_RANGE, SHARED_S_MIN } from "./plane_exp";
+import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
 
 /**
@@ -32,8 +32,8 @@ export function softpool_bwd_ncdhw(
   for (let pl = 0; pl < planes; pl++) {
     let planeOff = <usize>pl * <usize>D * sliceB;
     let gPlane = g + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
-    let shared = ASC_FEATURE_SIMD && e != 0;
-    if (ASC_FEATURE_SIMD && e != 0) planeExp(x + planeOff, D * H * W, beta, e);
+    let shared = false;
+    if (ASC_FEATURE_SIMD && e != 0) shared = planeExp(x + planeOff, D * H * W, beta, e);
     for (let od = 0; od < OD; od++) {
       let d0 = od * sD - pD;
       let d1 = min(d0 + kD, D);
@@ -133,7 +133,7 @@ function bwdRowShared(
     else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
   }
   let vbeta = f32x4.splat(beta);
-  let s = f32x4.splat(0), t = s, zlo = s;
+  let s = f32x4.splat(0), t = s, zlo = s, zeroE = s;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let rowOff = <usize>d * sliceB + <usize>r * rowB;
     for (let c = 0; c < kW; c++) {
@@ -141,6 +141,7 @@ function bwdRowShared(
       let ev = gather4(ep + off, sc);
       let dx = f32x4.sub(gather4(p + off, sc), m);
       zlo = f32x4.pmin(zlo, f32x4.mul(vbeta, dx));
+      zeroE = v128.or(zeroE, f32x4.eq(ev, f32x4.splat(0)));
       s = f32x4.add(s, ev);
       t = f32x4.add(t, f32x4.mul(ev, dx));
     }
@@ -163,7 +164,8 @@ function bwdRowShared(
       scatterAdd4(gp + off, sc, grad);
     }
   }
-  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
+  let redo = flushedMatters4(zeroE, zlo, beta, SHARED_RANGE);
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
 }
 
 // @inline so that each call site gets its own copy with a constant lane stride sc.
@@ -209,7 +211,8 @@ function bwdRowShared(
       scatterAdd4(gp + off, sc, grad);
     }
   }
-  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
+  let redo = flushedMatters4(flushed4(zlo), zlo, beta, OWN_PIVOT_RANGE);
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
 }
 
 /** Adds lane j of v to the float at q + j*sc (lanes never alias: sc >= 4). */
@@ -278,5 +281,6 @@ function bwdRowK2S2(xRow: usize, gxRow: usize, rowB: usize, pW: i32, beta: f32, 
     f32x4.add(f32x4.mul(e0, f32x4.mul(u0, u0)), f32x4.mul(e1, f32x4.mul(u1, u1))),
     f32x4.add(f32x4.mul(e2, f32x4.mul(u2, u2)), f32x4.mul(e3, f32x4.mul(u3, u3))),
   );
-  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, 8, 1, 2, 2, 0, rowB, 4, beta, gv, lane0);
+  let redo = flushedMatters4(flushed4(zlo), zlo, beta, OWN_PIVOT_RANGE);
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, 8, 1, 2, 2, 0, rowB, 4, beta, gv, lane0);
 }

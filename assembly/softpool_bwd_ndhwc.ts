@@ -4,7 +4,7 @@
 
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { windowStart, windowEnd } from "./pool_geometry";
-import { bwdLanesScalar, gradBeta4, loadG4, needsCareful } from "./simd_window";
+import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
 
 /** Writes the input gradient (N × D × H × W × C) to gx and returns gradBeta. */
@@ -97,5 +97,6 @@ function bwdChannels(
       v128.store(gp + off, f32x4.add(v128.load(gp + off), grad));
     }
   }
-  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), p, gp, 4, nd, nr, nc, sd, sr, sc, beta, gv, lane0);
+  let redo = flushedMatters4(flushed4(zlo), zlo, beta, OWN_PIVOT_RANGE);
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, 4, nd, nr, nc, sd, sr, sc, beta, gv, lane0);
 }

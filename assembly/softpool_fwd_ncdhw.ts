@@ -30,8 +30,8 @@ export function softpool_fwd_ncdhw(
   for (let pl = 0; pl < planes; pl++) {
     let xPlane = x + <usize>pl * <usize>D * sliceB;
     let yPlane = y + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
-    let shared = ASC_FEATURE_SIMD && e != 0;
-    if (ASC_FEATURE_SIMD && e != 0) planeExp(xPlane, D * H * W, beta, e);
+    let shared = false;
+    if (ASC_FEATURE_SIMD && e != 0) shared = planeExp(xPlane, D * H * W, beta, e);
     for (let od = 0; od < OD; od++) {
       let d0 = od * sD - pD;
       let d1 = min(d0 + kD, D);

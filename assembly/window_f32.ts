@@ -8,7 +8,7 @@
 // and every exponential is in (0, 1]: nothing overflows for finite input. The output is
 // y = m + t/s with s = sum e, t = sum e*(x - m): equal values give exactly m.
 
-import { exp_nonpos_f32 } from "./exp_f32x4";
+import { exp_nonpos_f32, EXP_FLUSH_BELOW } from "./exp_f32x4";
 import { softpoolWindowF64, softpoolWindowBwdF64 } from "./window_f64";
 
 /** Beyond this |beta*(x - m)| the backward's f32 terms could overflow: use float64. */
@@ -79,7 +79,9 @@ export function softpoolWindowBwdF32(
     v += e * u * u;
   }
   let gb = <f64>g * <f64>v / <f64>s;
-  // (x - y)^2 overflowed f32: only gradBeta needs the careful path.
-  if (gb - gb != 0) gb = softpoolWindowBwdF64(p, gp, nd, nr, nc, sd, sr, sc, <f64>beta, <f64>g, false);
+  // (x - y)^2 overflowed f32, or weights flushed to 0 below 2^-126 may still weigh in
+  // w*(x - y)^2 because the window spans 2^50 or more: only gradBeta needs the careful path.
+  let flushedMatters = zlo < EXP_FLUSH_BELOW && -zlo >= abs(beta) * <f32>1.1258999e15;
+  if (gb - gb != 0 || flushedMatters) gb = softpoolWindowBwdF64(p, gp, nd, nr, nc, sd, sr, sc, <f64>beta, <f64>g, false);
   return gb;
 }
