@@ -4,9 +4,25 @@
 // forward group, and hand lanes the fast path must not trust to the scalar or float64 paths.
 
 import { EXP_FLUSH_BELOW } from "./exp_f32x4";
-import { notFinite4 } from "./simd_gather";
+import { gather4, notFinite4 } from "./simd_gather";
 import { BWD_Z_LIMIT, softpoolWindowBwdF32 } from "./window_f32";
 import { softpoolWindowF64, softpoolWindowBwdF64 } from "./window_f64";
+
+/**
+ * The four windows' pivots: per lane the max of the box for beta >= 0, else the min. pmax
+ * and pmin skip NaN entries; their lanes still turn NaN through x - m and are redone.
+ * Inlined with a constant laneB, so gather4's stride branches fold away.
+ */
+// @ts-ignore: decorator
+@inline export function pivot4(p: usize, laneB: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize, beta: f32): v128 {
+  let m = gather4(p, laneB);
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let q = p + <usize>d * sd + <usize>r * sr;
+    if (beta >= 0) for (let c = 0; c < nc; c++) m = f32x4.pmax(m, gather4(q + <usize>c * sc, laneB));
+    else for (let c = 0; c < nc; c++) m = f32x4.pmin(m, gather4(q + <usize>c * sc, laneB));
+  }
+  return m;
+}
 
 /** Stores y = m + t/s (exactly m when t = 0: equal windows and -0 stay exact); non-finite lanes are redone in float64. */
 // @ts-ignore: decorator

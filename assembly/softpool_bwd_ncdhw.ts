@@ -12,7 +12,7 @@ import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4 } from "./simd_gather";
 import { interiorStart, interiorEnd } from "./pool_geometry";
 import { planeExp, SHARED_RANGE, SHARED_S_MIN } from "./plane_exp";
-import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE } from "./simd_window";
+import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE, pivot4 } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
 
 /**
@@ -126,12 +126,7 @@ function bwdRowShared(
   p: usize, gp: usize, ep: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize,
   beta: f32, gv: usize, lane0: i32,
 ): f64 {
-  let m = gather4(p, sc);
-  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
-    let q = p + <usize>d * sliceB + <usize>r * rowB;
-    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
-    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
-  }
+  let m = pivot4(p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0), t = s, zlo = s, zeroE = s;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
@@ -174,12 +169,7 @@ function bwdRowShared(
   p: usize, gp: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize,
   beta: f32, gv: usize, lane0: i32,
 ): f64 {
-  let m = gather4(p, sc);
-  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
-    let q = p + <usize>d * sliceB + <usize>r * rowB;
-    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
-    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
-  }
+  let m = pivot4(p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0), t = s, zlo = s;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {

@@ -4,7 +4,7 @@
 
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { windowStart, windowEnd } from "./pool_geometry";
-import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE } from "./simd_window";
+import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE, pivot4 } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
 
 /** Writes the input gradient (N × D × H × W × C) to gx and returns gradBeta. */
@@ -60,12 +60,7 @@ function bwdChannels(
 @inline function bwd4Channels(
   p: usize, gp: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize, beta: f32, gv: usize, lane0: i32,
 ): f64 {
-  let m = v128.load(p);
-  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
-    let q = p + <usize>d * sd + <usize>r * sr;
-    if (beta >= 0) for (let c = 0; c < nc; c++) m = f32x4.pmax(m, v128.load(q + <usize>c * sc));
-    else for (let c = 0; c < nc; c++) m = f32x4.pmin(m, v128.load(q + <usize>c * sc));
-  }
+  let m = pivot4(p, 4, nd, nr, nc, sd, sr, sc, beta);
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0), t = s, zlo = s;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {

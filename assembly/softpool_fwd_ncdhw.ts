@@ -10,7 +10,7 @@
 
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4 } from "./simd_gather";
-import { finishFwd4 } from "./simd_window";
+import { finishFwd4, pivot4 } from "./simd_window";
 import { interiorStart, interiorEnd } from "./pool_geometry";
 import { planeExp, SHARED_S_MIN } from "./plane_exp";
 import { softpoolWindowF32 } from "./window_f32";
@@ -111,12 +111,7 @@ function fwdRowShared(
 /** Four windows from shared exponentials; y = m + t/s keeps the window's own pivot m as offset. */
 // @ts-ignore: decorator
 @inline function fwd4Shared(p: usize, ep: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, out: usize): void {
-  let m = gather4(p, sc);
-  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
-    let q = p + <usize>d * sliceB + <usize>r * rowB;
-    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
-    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
-  }
+  let m = pivot4(p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
   let s = f32x4.splat(0);
   let t = s;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
@@ -139,12 +134,7 @@ function fwdRowShared(
 // @inline so that each call site gets its own copy with a constant lane stride sc.
 // @ts-ignore: decorator
 @inline function fwd4(p: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, out: usize): void {
-  let m = gather4(p, sc);
-  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
-    let q = p + <usize>d * sliceB + <usize>r * rowB;
-    if (beta >= 0) for (let c = 0; c < kW; c++) m = f32x4.pmax(m, gather4(q + (<usize>c << 2), sc));
-    else for (let c = 0; c < kW; c++) m = f32x4.pmin(m, gather4(q + (<usize>c << 2), sc));
-  }
+  let m = pivot4(p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0);
   let t = s;

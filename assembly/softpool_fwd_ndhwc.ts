@@ -8,7 +8,7 @@
 
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { windowStart, windowEnd } from "./pool_geometry";
-import { finishFwd4 } from "./simd_window";
+import { finishFwd4, pivot4 } from "./simd_window";
 import { softpoolWindowF32 } from "./window_f32";
 
 /** x: N × D × H × W × C, y: N × OD × OH × OW × C. With `adaptive`, k/s/p are ignored. */
@@ -54,12 +54,7 @@ function fwdChannels(p: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, 
 
 // @ts-ignore: decorator
 @inline function fwd4Channels(p: usize, nd: i32, nr: i32, nc: i32, sd: usize, sr: usize, sc: usize, beta: f32, out: usize): void {
-  let m = v128.load(p);
-  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
-    let q = p + <usize>d * sd + <usize>r * sr;
-    if (beta >= 0) for (let c = 0; c < nc; c++) m = f32x4.pmax(m, v128.load(q + <usize>c * sc));
-    else for (let c = 0; c < nc; c++) m = f32x4.pmin(m, v128.load(q + <usize>c * sc));
-  }
+  let m = pivot4(p, 4, nd, nr, nc, sd, sr, sc, beta);
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0);
   let t = s;
