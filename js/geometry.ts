@@ -50,23 +50,64 @@ function inputShape(fn: string, x: unknown, format: DataFormat, spatial: number)
 
 const pad3 = (list: number[], fill: number) => [...new Array<number>(3 - list.length).fill(fill), ...list];
 
-/** Validates input and options of a fixed-window pooling call over `spatial` dims. */
-export function poolGeometry(fn: string, x: unknown, options: unknown, spatial: number): PoolGeometry {
+export interface PoolOptions {
+  format: DataFormat;
+  kernel: number[];
+  stride: number[];
+  padding: number[];
+  ceilMode: boolean;
+  beta: number;
+}
+
+/** Checks a fixed-window options object on its own (also used by layer constructors). */
+export function poolOptions(fn: string, options: unknown, spatial: number): PoolOptions {
   const o = checkOptions(fn, options, POOL_KEYS, 'kernelSize');
   const format = checkFormat(fn, o.dataFormat);
-  const { batch, channels, inSize, outShape } = inputShape(fn, x, format, spatial);
   const kernel = perDim(fn, 'kernelSize', o.kernelSize, spatial, 1);
   const stride = o.stride === undefined ? kernel.slice() : perDim(fn, 'stride', o.stride, spatial, 1);
   const padding = o.padding === undefined ? new Array<number>(spatial).fill(0) : perDim(fn, 'padding', o.padding, spatial, 0);
   if (o.ceilMode !== undefined && typeof o.ceilMode !== 'boolean') fail('type', fn, 'options.ceilMode must be a boolean', o.ceilMode);
-  const beta = checkBeta(fn, o.beta);
   const at = (name: string, i: number) => (spatial > 1 ? `options.${name}[${i}]` : `options.${name}`);
-  const outSize = inSize.map((size, i) => {
-    if (padding[i] > Math.floor(kernel[i] / 2)) {
-      fail('range', fn, `${at('padding', i)} must be at most half the kernel size (${Math.floor(kernel[i] / 2)} for kernel ${kernel[i]})`, padding[i]);
+  padding.forEach((p, i) => {
+    if (p > Math.floor(kernel[i] / 2)) {
+      fail('range', fn, `${at('padding', i)} must be at most half the kernel size (${Math.floor(kernel[i] / 2)} for kernel ${kernel[i]})`, p);
     }
-    const out = pooledSize(size, kernel[i], stride[i], padding[i], o.ceilMode === true);
-    if (out < 1) fail('range', fn, `${at('kernelSize', i)} must fit in the padded input (size ${size} + 2*${padding[i]} padding)`, kernel[i]);
+  });
+  return { format, kernel, stride, padding, ceilMode: o.ceilMode === true, beta: checkBeta(fn, o.beta) };
+}
+
+export interface AdaptiveOptions {
+  format: DataFormat;
+  /** Requested sizes; null keeps the input size. */
+  outputSize: (number | null)[];
+  beta: number;
+}
+
+/** Checks an adaptive options object on its own (also used by layer constructors). */
+export function adaptiveOptions(fn: string, options: unknown, spatial: number): AdaptiveOptions {
+  const o = checkOptions(fn, options, ADAPTIVE_KEYS, 'outputSize');
+  const format = checkFormat(fn, o.dataFormat);
+  const requested = typeof o.outputSize === 'number' ? new Array<unknown>(spatial).fill(o.outputSize) : o.outputSize;
+  if (!Array.isArray(requested)) fail('type', fn, `options.outputSize must be a number or an array of ${spatial} entries`, o.outputSize);
+  if (requested.length !== spatial) fail('range', fn, `options.outputSize must have ${spatial} entries (one per spatial dim)`, o.outputSize);
+  const outputSize = requested.map((v: unknown, i: number) => {
+    const label = typeof o.outputSize === 'number' ? 'options.outputSize' : `options.outputSize[${i}]`;
+    if (v === null) return null;
+    if (typeof v !== 'number') fail('type', fn, `${label} must be a number or null`, v);
+    if (!Number.isInteger(v) || v < 1 || v > MAX_WINDOW_PARAM) fail('range', fn, `${label} must be an integer from 1 to ${MAX_WINDOW_PARAM}`, v);
+    return v;
+  });
+  return { format, outputSize, beta: checkBeta(fn, o.beta) };
+}
+
+/** Validates input and options of a fixed-window pooling call over `spatial` dims. */
+export function poolGeometry(fn: string, x: unknown, options: unknown, spatial: number): PoolGeometry {
+  const { format, kernel, stride, padding, ceilMode, beta } = poolOptions(fn, options, spatial);
+  const { batch, channels, inSize, outShape } = inputShape(fn, x, format, spatial);
+  const outSize = inSize.map((size, i) => {
+    const out = pooledSize(size, kernel[i], stride[i], padding[i], ceilMode);
+    const name = spatial > 1 ? `options.kernelSize[${i}]` : 'options.kernelSize';
+    if (out < 1) fail('range', fn, `${name} must fit in the padded input (size ${size} + 2*${padding[i]} padding)`, kernel[i]);
     return out;
   });
   return {
@@ -79,20 +120,9 @@ export function poolGeometry(fn: string, x: unknown, options: unknown, spatial: 
 
 /** Validates input and options of an adaptive pooling call over `spatial` dims. */
 export function adaptiveGeometry(fn: string, x: unknown, options: unknown, spatial: number): PoolGeometry {
-  const o = checkOptions(fn, options, ADAPTIVE_KEYS, 'outputSize');
-  const format = checkFormat(fn, o.dataFormat);
+  const { format, outputSize, beta } = adaptiveOptions(fn, options, spatial);
   const { batch, channels, inSize, outShape } = inputShape(fn, x, format, spatial);
-  const beta = checkBeta(fn, o.beta);
-  const requested = typeof o.outputSize === 'number' ? new Array<unknown>(spatial).fill(o.outputSize) : o.outputSize;
-  if (!Array.isArray(requested)) fail('type', fn, `options.outputSize must be a number or an array of ${spatial} entries`, o.outputSize);
-  if (requested.length !== spatial) fail('range', fn, `options.outputSize must have ${spatial} entries (one per spatial dim)`, o.outputSize);
-  const outSize = requested.map((v: unknown, i: number) => {
-    const label = typeof o.outputSize === 'number' ? 'options.outputSize' : `options.outputSize[${i}]`;
-    if (v === null) return inSize[i];
-    if (typeof v !== 'number') fail('type', fn, `${label} must be a number or null`, v);
-    if (!Number.isInteger(v) || v < 1 || v > MAX_WINDOW_PARAM) fail('range', fn, `${label} must be an integer from 1 to ${MAX_WINDOW_PARAM}`, v);
-    return v;
-  });
+  const outSize = outputSize.map((v, i) => v ?? inSize[i]);
   // Sizes that divide the input give plain windows: kernel = stride = in/out, no padding.
   const plain = outSize.every((out, i) => inSize[i] % out === 0);
   const kernel = plain ? outSize.map((out, i) => inSize[i] / out) : new Array<number>(spatial).fill(1);

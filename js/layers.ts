@@ -2,8 +2,9 @@
 // don't change x.data before the matching backward) and the beta it used; backward returns
 // the input gradient and keeps the beta gradient in `gradBeta`. `beta` is public.
 
-import { adaptiveGeometry, poolGeometry, type PoolGeometry } from './geometry.js';
+import { adaptiveGeometry, adaptiveOptions, poolGeometry, poolOptions, type PoolGeometry } from './geometry.js';
 import { backward, forward } from './run.js';
+import { readOnce } from './softpool.js';
 import { checkBeta, checkGradOutput } from './validate.js';
 import type { AdaptiveSoftPoolOptions, SoftPoolOptions, Tensor } from './types.js';
 
@@ -22,9 +23,10 @@ abstract class SoftPoolLayer<O extends { beta?: number }> {
     private readonly geometry: Geometry,
     options: O,
   ) {
-    if (typeof options !== 'object' || options === null) throw new TypeError(`${name}: options must be an object, got ${String(options)}`);
-    this.#options = { ...options };
-    this.beta = checkBeta(`${name}`, options.beta);
+    const o = readOnce(options);
+    // Check the options now, not only at the first forward.
+    this.beta = (geometry === adaptiveGeometry ? adaptiveOptions : poolOptions)(name, o, spatial).beta;
+    this.#options = { ...o };
   }
 
   /** The beta gradient of the last backward (0 before any). */
@@ -32,8 +34,9 @@ abstract class SoftPoolLayer<O extends { beta?: number }> {
     return this.#gradBeta;
   }
 
-  forward(x: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     const fn = `${this.name}.forward`;
+    const x = readOnce(input);
     const beta = checkBeta(fn, this.beta, 'beta');
     const geometry = this.geometry(fn, x, { ...this.#options, beta }, this.spatial);
     const y = forward(fn, x, geometry);
@@ -42,9 +45,10 @@ abstract class SoftPoolLayer<O extends { beta?: number }> {
   }
 
   /** Input gradient for the last forward's input, with the beta that forward used. */
-  backward(gradOutput: Tensor): Tensor {
+  backward(gradOut: Tensor): Tensor {
     const fn = `${this.name}.backward`;
     if (!this.#last) throw new Error(`${fn}: call forward() before backward()`);
+    const gradOutput = readOnce(gradOut);
     const { x, geometry } = this.#last;
     checkGradOutput(fn, gradOutput, geometry.outShape);
     const { gradInput, gradBeta } = backward(fn, x, gradOutput, geometry);

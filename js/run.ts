@@ -6,20 +6,9 @@ import { splitProblem, type Piece } from './chunks.js';
 import type { PoolGeometry } from './geometry.js';
 import { wasmTensorOf } from './tensor.js';
 import type { BackwardResult, Tensor } from './types.js';
-import { allocAll, f32View, freeAll, READ_SLACK, wasm, type Exports } from './wasm.js';
+import { allocAll, f32View, freeAll, maxMemoryBytes, READ_SLACK, wasm, type Exports } from './wasm.js';
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Most wasm memory one call may use for its buffers; larger problems run in pieces. */
-export const DEFAULT_MAX_MEMORY_BYTES = 256 * 2 ** 20;
-let maxMemoryBytes = DEFAULT_MAX_MEMORY_BYTES;
-
-export function setMaxMemoryBytes(bytes: number): void {
-  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 2 ** 16 || bytes > 2 ** 32) {
-    throw new RangeError(`init: options.maxMemoryBytes must be an integer from 65536 to 4294967296, got ${String(bytes)}`);
-  }
-  maxMemoryBytes = bytes;
-}
 
 /**
  * Copied problems above this size stream through wasm memory in pieces of about
@@ -33,8 +22,8 @@ const STREAM_PIECE_BYTES = 2 ** 20;
 function piecesFor(g: PoolGeometry, tensors: (Tensor | undefined)[], bytes: number[], inBytes: number, outBytes: number): Piece[] | null {
   if (tensors.some((t) => wasmTensorOf(t))) return null;
   const total = bytes.reduce((a, b) => a + b, 0);
-  if (total <= Math.min(maxMemoryBytes, STREAM_ABOVE_BYTES)) return null;
-  const budget = Math.min(maxMemoryBytes, STREAM_PIECE_BYTES) - 2 * READ_SLACK;
+  if (total <= Math.min(maxMemoryBytes(), STREAM_ABOVE_BYTES)) return null;
+  const budget = Math.min(maxMemoryBytes(), STREAM_PIECE_BYTES) - 2 * READ_SLACK;
   // Shared-exponential scratch costs up to 4 more bytes per input element.
   return splitProblem(g, inBytes + (scratchBytes(g) ? 4 : 0), outBytes, budget);
 }

@@ -1,44 +1,61 @@
 // The public SoftPool functions: 1D, 2D and 3D, fixed and adaptive windows, forward and
 // backward, channels first or last. Each validates, then runs.
 
-import { adaptiveGeometry, poolGeometry } from './geometry.js';
+import { adaptiveGeometry, poolGeometry, type PoolGeometry } from './geometry.js';
 import { backward, forward } from './run.js';
+import { WasmTensor } from './tensor.js';
 import { checkGradOutput, checkOut } from './validate.js';
 import type { AdaptiveSoftPoolOptions, BackwardResult, SoftPoolOptions, Tensor } from './types.js';
 
-function pool(fn: string, spatial: number) {
-  return (x: Tensor, options: SoftPoolOptions): Tensor => {
-    const g = poolGeometry(fn, x, options, spatial);
-    checkOut(fn, options.out, g.outShape, { x });
-    return forward(fn, x, g, options.out);
+type Geometry = (fn: string, x: unknown, options: unknown, spatial: number) => PoolGeometry;
+
+/**
+ * Reads a caller's tensor (or options object) once: validation and the run then see the
+ * same data and shape even if the object's getters would answer differently next time.
+ */
+export function readOnce<T>(t: T): T {
+  if (typeof t !== 'object' || t === null || t instanceof WasmTensor || Array.isArray(t)) return t;
+  const copy = { ...(t as object) } as Record<string, unknown>;
+  if (Array.isArray(copy.shape)) copy.shape = copy.shape.slice();
+  return copy as T;
+}
+
+/**
+ * What to hand back for options.out: the caller's own object, unless its `data` is a getter
+ * (which may no longer answer the array that was written): then the snapshot that was.
+ */
+function deliverOut(original: Tensor, snapshot: Tensor): Tensor {
+  const own = Object.getOwnPropertyDescriptor(original, 'data');
+  return original instanceof WasmTensor || (own !== undefined && 'value' in own) ? original : snapshot;
+}
+
+function makeForward<O extends { out?: Tensor }>(fn: string, spatial: number, geometry: Geometry) {
+  return (x: Tensor, options: O): Tensor => {
+    const xs = readOnce(x), opts = readOnce(options);
+    const g = geometry(fn, xs, opts, spatial);
+    const out = readOnce(opts.out);
+    checkOut(fn, out, g.outShape, { x: xs });
+    const y = forward(fn, xs, g, out);
+    return y === out ? deliverOut(opts.out!, out) : y;
   };
 }
 
-function poolBackward(fn: string, spatial: number) {
-  return (x: Tensor, gradOutput: Tensor, options: SoftPoolOptions): BackwardResult => {
-    const g = poolGeometry(fn, x, options, spatial);
-    checkGradOutput(fn, gradOutput, g.outShape);
-    checkOut(fn, options.out, x.shape.slice(), { x, gradOutput });
-    return backward(fn, x, gradOutput, g, options.out);
+function makeBackward<O extends { out?: Tensor }>(fn: string, spatial: number, geometry: Geometry) {
+  return (x: Tensor, gradOutput: Tensor, options: O): BackwardResult => {
+    const xs = readOnce(x), gs = readOnce(gradOutput), opts = readOnce(options);
+    const g = geometry(fn, xs, opts, spatial);
+    checkGradOutput(fn, gs, g.outShape);
+    const out = readOnce(opts.out);
+    checkOut(fn, out, xs.shape.slice(), { x: xs, gradOutput: gs });
+    const r = backward(fn, xs, gs, g, out);
+    return r.gradInput === out ? { gradInput: deliverOut(opts.out!, out), gradBeta: r.gradBeta } : r;
   };
 }
 
-function adaptive(fn: string, spatial: number) {
-  return (x: Tensor, options: AdaptiveSoftPoolOptions): Tensor => {
-    const g = adaptiveGeometry(fn, x, options, spatial);
-    checkOut(fn, options.out, g.outShape, { x });
-    return forward(fn, x, g, options.out);
-  };
-}
-
-function adaptiveBackward(fn: string, spatial: number) {
-  return (x: Tensor, gradOutput: Tensor, options: AdaptiveSoftPoolOptions): BackwardResult => {
-    const g = adaptiveGeometry(fn, x, options, spatial);
-    checkGradOutput(fn, gradOutput, g.outShape);
-    checkOut(fn, options.out, x.shape.slice(), { x, gradOutput });
-    return backward(fn, x, gradOutput, g, options.out);
-  };
-}
+const pool = (fn: string, spatial: number) => makeForward<SoftPoolOptions>(fn, spatial, poolGeometry);
+const poolBackward = (fn: string, spatial: number) => makeBackward<SoftPoolOptions>(fn, spatial, poolGeometry);
+const adaptive = (fn: string, spatial: number) => makeForward<AdaptiveSoftPoolOptions>(fn, spatial, adaptiveGeometry);
+const adaptiveBackward = (fn: string, spatial: number) => makeBackward<AdaptiveSoftPoolOptions>(fn, spatial, adaptiveGeometry);
 
 /** SoftPool over L of [N,C,L] / [C,L] (channelsLast: [N,L,C] / [L,C]). */
 export const softPool1d = pool('softPool1d', 1);

@@ -46,6 +46,12 @@ export interface InitOptions {
    * `wasm`, it says which build that module is (by default read from its bytes).
    */
   backend?: Backend | 'auto';
+  /**
+   * Most wasm memory (bytes) the buffers of one call may take; default 256 MiB. Larger
+   * problems, and any that 32-bit wasm could not hold at once, run in pieces with identical
+   * results. Can be changed by a later init() call.
+   */
+  maxMemoryBytes?: number;
 }
 
 export interface BackwardResult {

@@ -2,7 +2,16 @@
 // names the argument and the value it got.
 
 import { describe } from './describe.js';
+import { WasmTensor } from './tensor.js';
 import type { Tensor } from './types.js';
+
+// The brand check of typed arrays: answers 'Float32Array' only for a real one (not for an
+// object that merely inherits Float32Array.prototype).
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), Symbol.toStringTag)!.get!;
+
+function isFloat32Array(v: unknown): v is Float32Array {
+  return typedArrayTag.call(v) === 'Float32Array';
+}
 
 /** Largest kernel, stride, padding or output size accepted: keeps every index product inside int32. */
 export const MAX_WINDOW_PARAM = 2 ** 30;
@@ -19,8 +28,9 @@ export function fail(kind: 'type' | 'range', fn: string, what: string, value: un
 /** Checks a tensor argument; returns its shape as a plain array. */
 export function checkTensor(fn: string, name: string, t: unknown, ranks: readonly number[], layout: string): number[] {
   if (typeof t !== 'object' || t === null) fail('type', fn, `${name} must be a tensor { data: Float32Array, shape: number[] }`, t);
+  if (t instanceof WasmTensor && t.disposed) fail('type', fn, `${name} is a WasmTensor that was disposed`, t);
   const { data, shape } = t as Partial<Tensor>;
-  if (!(data instanceof Float32Array)) fail('type', fn, `${name}.data must be a Float32Array`, data);
+  if (!isFloat32Array(data)) fail('type', fn, `${name}.data must be a Float32Array`, data);
   if (!Array.isArray(shape)) fail('type', fn, `${name}.shape must be an array of dims`, shape);
   const dims = Array.from(shape as readonly unknown[]);
   if (!ranks.includes(dims.length)) {

@@ -47,6 +47,16 @@ export function backend(): Backend | null {
 
 const BACKENDS = ['auto', 'simd', 'scalar'] as const;
 
+/** Default for init's maxMemoryBytes: the most wasm memory one call's buffers may take. */
+export const DEFAULT_MAX_MEMORY_BYTES = 256 * 2 ** 20;
+const MIN_BUDGET = 2 ** 16, MAX_BUDGET = 2 ** 32;
+let budget = DEFAULT_MAX_MEMORY_BYTES;
+
+/** The memory budget of one call (init's maxMemoryBytes); larger problems run in pieces. */
+export function maxMemoryBytes(): number {
+  return budget;
+}
+
 /**
  * Loads and instantiates the module; idempotent (later calls share the first load). Without
  * `wasm` it loads the packaged build: SIMD where the runtime supports it, else the scalar
@@ -62,6 +72,13 @@ export function init(options: InitOptions = {}): Promise<void> {
   }
   if (!(BACKENDS as readonly string[]).includes(requested)) {
     return Promise.reject(new RangeError(`init: options.backend must be 'auto', 'simd' or 'scalar', got '${requested}'`));
+  }
+  if (options.maxMemoryBytes !== undefined) {
+    const bytes = options.maxMemoryBytes;
+    if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < MIN_BUDGET || bytes > MAX_BUDGET) {
+      return Promise.reject(new RangeError(`init: options.maxMemoryBytes must be an integer from ${MIN_BUDGET} to ${MAX_BUDGET}, got ${String(bytes)}`));
+    }
+    budget = bytes;
   }
   if (!pending) {
     pending = load(options.wasm, requested as Backend | 'auto').then(
