@@ -148,6 +148,7 @@ function backwardInPieces(
   // Bands of one unit share their boundary input rows: their gradients add up there.
   const overlapping = pieces.length > 1 && pieces[1].inStart < pieces[0].inStart + pieces[0].inLength;
   let gradBeta = 0;
+  let written = 0; // gx is final below this index, except where the next band overlaps it
   const ptrs = pieceBuffers(fn, e, pieces, true);
   const [xp, gp, gxp, sp] = ptrs;
   try {
@@ -156,8 +157,11 @@ function backwardInPieces(
       f32View(e, gp, pc.outLength).set(gradOutput.data.subarray(pc.outStart, pc.outStart + pc.outLength));
       gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp, scratchBytes(pc.g) ? sp : 0);
       const part = f32View(e, gxp, pc.inLength);
-      if (!overlapping) gx.set(part, pc.inStart);
-      else for (let i = 0; i < part.length; i++) gx[pc.inStart + i] += part[i];
+      // Add only the rows shared with the previous band; the rest is new.
+      const shared = overlapping ? Math.max(0, Math.min(written - pc.inStart, pc.inLength)) : 0;
+      for (let i = 0; i < shared; i++) gx[pc.inStart + i] += part[i];
+      gx.set(part.subarray(shared), pc.inStart + shared);
+      written = pc.inStart + pc.inLength;
     }
   } finally {
     freeAll(e, ptrs);
