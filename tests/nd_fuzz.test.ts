@@ -115,3 +115,38 @@ describe('N-d memory: every call frees what it allocates', () => {
     if (end.memoryBytes !== warm.memoryBytes) throw new Error(`memory grew after warm-up: ${warm.memoryBytes} -> ${end.memoryBytes}`);
   });
 });
+
+describe('wide dynamic range with overlapping windows (beta * spread far beyond the float32 exp range)', () => {
+  // Overlapping channels-first windows may share exponentials across a plane; windows far below
+  // the plane's extreme, and spikes near the float32 exp underflow (~88, ~104), must stay exact.
+  const ops: Array<[Op, number[]]> = [
+    [{ spatial: 1, adaptive: false }, [2, 3, 400]], [{ spatial: 2, adaptive: false }, [1, 2, 20, 37]], [{ spatial: 3, adaptive: false }, [1, 2, 4, 6, 21]],
+  ];
+  const cfgs: AnyOpts[] = [
+    { kernelSize: 3, stride: 1, padding: 1 }, { kernelSize: 2, stride: 1 }, { kernelSize: 4, stride: 3, padding: 2, ceilMode: true }, { kernelSize: 5, stride: 2, padding: 2 },
+  ];
+  let seed = 92_000;
+  for (const [op, shape] of ops) {
+    for (const cfg of cfgs) {
+      for (const beta of [1, 4, -1, 30]) {
+        const s = seed++;
+        it(`${op.spatial}D x[${shape}] ${JSON.stringify(cfg)} beta=${beta}`, () => {
+          const rng = mulberry32(s);
+          const n = prod(shape), plane = n / shape[0];
+          const data: Float32Array[] = [];
+          for (const R of [30, 1000, 1e5]) data.push(randFloat32(rng, n, -R, R));
+          for (const slope of [0.37, 3.3, 17]) data.push(Float32Array.from({ length: n }, (_, i) => (i % plane) * slope + rng()));
+          for (const spike of [50, 88, 89, 104, 1e4]) {
+            const x = randFloat32(rng, n, -1, 1);
+            for (let i = 0; i < n; i += 17) x[i] = (rng() < 0.5 ? 1 : -1) * spike;
+            data.push(x);
+          }
+          for (const x of data) {
+            checkForward(op, x, shape, { ...cfg, beta });
+            checkBackward(op, x, shape, randFloat32(rng, prod(outShapeOf(op, shape, cfg)), -1, 1), { ...cfg, beta });
+          }
+        });
+      }
+    }
+  }
+});

@@ -478,8 +478,23 @@ function forEachWindow(p: CoreProblem, fn: (o: number, idx: number[]) => void): 
  * poolWindow, which handles every special case).
  */
 function fastWindow(x: FloatArray, base: number, idx: readonly number[], beta: number, w: Float64Array): number | undefined {
-  if (beta === 0) return undefined;
   const n = idx.length;
+  if (beta === 0) {
+    // the arithmetic mean, summed in window order as poolWindow does
+    const first = x[base + idx[0]];
+    let sum = 0, equal = true;
+    for (let j = 0; j < n; j++) {
+      const v = x[base + idx[j]];
+      if (!Number.isFinite(v)) return undefined;
+      if (v !== first) equal = false;
+      sum += v;
+    }
+    if (equal) return undefined;
+    const y = sum / n;
+    if (!Number.isFinite(y)) return undefined;
+    for (let j = 0; j < n; j++) w[j] = 1 / n;
+    return y;
+  }
   const first = x[base + idx[0]];
   let m = first, equal = true;
   for (let j = 0; j < n; j++) {
@@ -505,7 +520,7 @@ function fastWindow(x: FloatArray, base: number, idx: readonly number[], beta: n
 
 /** Largest window size of a problem (for scratch buffers). */
 function maxWindow(p: CoreProblem): number {
-  return p.windows.reduce((acc, dim) => acc * Math.max(...dim.map(([a, b]) => b - a)), 1);
+  return p.windows.reduce((acc, dim) => acc * dim.reduce((m, [a, b]) => Math.max(m, b - a), 1), 1);
 }
 
 function coreForward(x: FloatArray, p: CoreProblem, beta: number): { y: Float64Array; scale: Float64Array } {
