@@ -17,10 +17,12 @@ import { softpoolWindowBwdF32 } from "./window_f32";
 
 /**
  * Writes the input gradient (planes × D × H × W) to gx and returns gradBeta. With e != 0
- * (scratch as in softpool_fwd_ncdhw) interior windows use shared exponentials.
+ * interior windows use shared exponentials, laid out as in softpool_fwd_ncdhw; with
+ * flags != 0 they are the forward's (kept by a layer): plane pl's E is reused where byte pl
+ * of flags says it is valid, and no exp is computed for it.
  */
 export function softpool_bwd_ncdhw(
-  x: usize, g: usize, gx: usize, e: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
+  x: usize, g: usize, gx: usize, e: usize, eStride: usize, flags: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32,
 ): f64 {
   let rowB = <usize>W << 2;
@@ -32,8 +34,11 @@ export function softpool_bwd_ncdhw(
   for (let pl = 0; pl < planes; pl++) {
     let planeOff = <usize>pl * <usize>D * sliceB;
     let gPlane = g + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
+    let ePlane = e + <usize>pl * eStride;
     let shared = false;
-    if (ASC_FEATURE_SIMD && e != 0) shared = planeExp(x + planeOff, D * H * W, beta, e);
+    if (ASC_FEATURE_SIMD && e != 0) {
+      shared = flags != 0 ? load<u8>(flags + <usize>pl) != 0 : planeExp(x + planeOff, D * H * W, beta, ePlane);
+    }
     for (let od = 0; od < OD; od++) {
       let d0 = od * sD - pD;
       let d1 = min(d0 + kD, D);
@@ -48,7 +53,7 @@ export function softpool_bwd_ncdhw(
         let gRow = gPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
         let ow = owLo;
         if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
-          if (shared) gradBeta += bwdRowShared(xRow, gxRow, e + (rowOff - planeOff), nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
+          if (shared) gradBeta += bwdRowShared(xRow, gxRow, ePlane + (rowOff - planeOff), nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
           else if (kW == 2 && sW == 2 && nd == 1 && nr == 2) gradBeta += bwdRowK2S2(xRow, gxRow, rowB, pW, beta, gRow, owLo, owHi);
           else gradBeta += bwdRow(xRow, gxRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
           ow = owHi;

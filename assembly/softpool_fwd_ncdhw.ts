@@ -16,11 +16,13 @@ import { planeExp, SHARED_S_MIN } from "./plane_exp";
 import { softpoolWindowF32 } from "./window_f32";
 
 /**
- * x: planes × D × H × W, y: planes × OD × OH × OW. With e != 0 (scratch of D*H*W floats plus
- * 16 bytes, given when windows overlap) interior windows use shared exponentials (plane_exp.ts).
+ * x: planes × D × H × W, y: planes × OD × OH × OW. With e != 0, interior windows use shared
+ * exponentials (plane_exp.ts): plane pl's E goes to e + pl*eStride (eStride 0: one scratch
+ * plane of D*H*W floats plus 16 bytes, reused), and with flags != 0 byte pl of flags records
+ * whether that plane's E is valid, so that a backward can reuse them (softpool_bwd_ncdhw).
  */
 export function softpool_fwd_ncdhw(
-  x: usize, y: usize, e: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
+  x: usize, y: usize, e: usize, eStride: usize, flags: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32,
 ): void {
   let rowB = <usize>W << 2;
@@ -30,8 +32,10 @@ export function softpool_fwd_ncdhw(
   for (let pl = 0; pl < planes; pl++) {
     let xPlane = x + <usize>pl * <usize>D * sliceB;
     let yPlane = y + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
+    let ePlane = e + <usize>pl * eStride;
     let shared = false;
-    if (ASC_FEATURE_SIMD && e != 0) shared = planeExp(xPlane, D * H * W, beta, e);
+    if (ASC_FEATURE_SIMD && e != 0) shared = planeExp(xPlane, D * H * W, beta, ePlane);
+    if (flags != 0) store<u8>(flags + <usize>pl, shared ? 1 : 0);
     for (let od = 0; od < OD; od++) {
       let d0 = od * sD - pD;
       let d1 = min(d0 + kD, D);
@@ -45,7 +49,7 @@ export function softpool_fwd_ncdhw(
         let yRow = yPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
         let ow = owLo;
         if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
-          if (shared) fwdRowShared(xRow, e + (xRow - xPlane), nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
+          if (shared) fwdRowShared(xRow, ePlane + (xRow - xPlane), nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
           else if (kW == 2 && sW == 2 && nd == 1 && nr == 2) fwdRowK2S2(xRow, rowB, pW, beta, yRow, owLo, owHi);
           else fwdRow(xRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
           ow = owHi;

@@ -6,7 +6,7 @@ import { splitProblem, type Piece } from './chunks.js';
 import type { PoolGeometry } from './geometry.js';
 import { wasmTensorOf } from './tensor.js';
 import type { BackwardResult, Tensor } from './types.js';
-import { allocAll, f32View, freeAll, maxMemoryBytes, READ_SLACK, wasm, type Exports } from './wasm.js';
+import { allocAll, backend, f32View, freeAll, maxMemoryBytes, READ_SLACK, wasm, type Exports } from './wasm.js';
 
 const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -37,7 +37,16 @@ function scratchBytes(g: PoolGeometry): number {
   return g.format === 'channelsFirst' && !g.adaptive && overlap ? count(g.inSize) * 4 + READ_SLACK : 0;
 }
 
-function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number, sp: number): void {
+/** Where shared exponentials go: one reused scratch plane (stride 0) or every plane, with validity flags. */
+interface SharedExp {
+  ptr: number;
+  stride: number;
+  flags: number;
+}
+
+const scratchOnly = (ptr: number): SharedExp => ({ ptr, stride: 0, flags: 0 });
+
+function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number, sh: SharedExp): void {
   const sizes = [...g.inSize, ...g.outSize];
   const windows = [...g.kernel, ...g.stride, ...g.padding];
   if (g.format === 'channelsLast') {
@@ -46,11 +55,11 @@ function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number, s
   } else if (g.adaptive) {
     e.softpool_adaptive_fwd_ncdhw(xp, yp, g.batch * g.channels, ...sizes, g.beta);
   } else {
-    e.softpool_fwd_ncdhw(xp, yp, sp, g.batch * g.channels, ...sizes, ...windows, g.beta);
+    e.softpool_fwd_ncdhw(xp, yp, sh.ptr, sh.stride, sh.flags, g.batch * g.channels, ...sizes, ...windows, g.beta);
   }
 }
 
-function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, gxp: number, sp: number): number {
+function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, gxp: number, sh: SharedExp): number {
   const sizes = [...g.inSize, ...g.outSize];
   const windows = [...g.kernel, ...g.stride, ...g.padding];
   if (g.format === 'channelsLast') {
@@ -58,7 +67,7 @@ function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, 
     return e.softpool_bwd_ndhwc(xp, gp, gxp, g.batch, D, H, W, g.channels, ...g.outSize, ...windows, g.beta, g.adaptive ? 1 : 0);
   }
   if (g.adaptive) return e.softpool_adaptive_bwd_ncdhw(xp, gp, gxp, g.batch * g.channels, ...sizes, g.beta);
-  return e.softpool_bwd_ncdhw(xp, gp, gxp, sp, g.batch * g.channels, ...sizes, ...windows, g.beta);
+  return e.softpool_bwd_ncdhw(xp, gp, gxp, sh.ptr, sh.stride, sh.flags, g.batch * g.channels, ...sizes, ...windows, g.beta);
 }
 
 /**
@@ -94,7 +103,7 @@ export function forward(fn: string, x: Tensor, g: PoolGeometry, out?: Tensor): T
   const { ptrs: [xp, yp], fresh, copied, sp } = place(fn, e, [x, out], [n * 4 + READ_SLACK, m * 4], scratch);
   try {
     if (copied[0]) f32View(e, xp, n).set(x.data);
-    runForwardKernel(e, g, xp, yp, sp);
+    runForwardKernel(e, g, xp, yp, scratchOnly(sp));
     return deliver(e, yp, m, g.outShape, out);
   } finally {
     freeAll(e, fresh);
@@ -111,7 +120,7 @@ export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeome
   try {
     if (copied[0]) f32View(e, xp, n).set(x.data);
     if (copied[1]) f32View(e, gp, m).set(gradOutput.data);
-    const gradBeta = runBackwardKernel(e, g, xp, gp, gxp, sp);
+    const gradBeta = runBackwardKernel(e, g, xp, gp, gxp, scratchOnly(sp));
     return { gradInput: deliver(e, gxp, n, x.shape.slice(), out), gradBeta };
   } finally {
     freeAll(e, fresh);
@@ -132,7 +141,7 @@ function forwardInPieces(fn: string, e: Exports, x: Tensor, g: PoolGeometry, out
   try {
     for (const pc of pieces) {
       f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
-      runForwardKernel(e, pc.g, xp, yp, scratchBytes(pc.g) ? sp : 0);
+      runForwardKernel(e, pc.g, xp, yp, scratchOnly(scratchBytes(pc.g) ? sp : 0));
       y.set(f32View(e, yp, pc.outLength), pc.outStart);
     }
   } finally {
@@ -155,7 +164,7 @@ function backwardInPieces(
     for (const pc of pieces) {
       f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
       f32View(e, gp, pc.outLength).set(gradOutput.data.subarray(pc.outStart, pc.outStart + pc.outLength));
-      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp, scratchBytes(pc.g) ? sp : 0);
+      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp, scratchOnly(scratchBytes(pc.g) ? sp : 0));
       const part = f32View(e, gxp, pc.inLength);
       // Add only the rows shared with the previous band; the rest is new.
       const shared = overlapping ? Math.max(0, Math.min(written - pc.inStart, pc.inLength)) : 0;
@@ -167,4 +176,58 @@ function backwardInPieces(
     freeAll(e, ptrs);
   }
   return { gradInput: out ?? { data: gx, shape: x.shape.slice() }, gradBeta };
+}
+
+/**
+ * What a layer's forward leaves in wasm memory for its backward: the input and every plane's
+ * shared exponentials (with validity flags), so that the backward copies no input and computes
+ * no exp. Costs 2 × the input's bytes (plus one byte per plane) until released.
+ */
+export interface Kept {
+  g: PoolGeometry;
+  shape: number[];
+  xp: number;
+  sh: SharedExp;
+  ptrs: number[];
+}
+
+/** A forward that keeps what backwardKept needs, or null where it cannot (then use forward). */
+export function forwardKeeping(fn: string, x: Tensor, g: PoolGeometry): { y: Tensor; kept: Kept } | null {
+  const e = wasm(fn);
+  if (backend() !== 'simd' || g.format !== 'channelsFirst' || g.adaptive || wasmTensorOf(x)) return null;
+  const n = x.data.length, m = count(g.outShape), planes = g.batch * g.channels;
+  const planeBytes = count(g.inSize) * 4;
+  const bytes = [n * 4 + READ_SLACK, n * 4 + READ_SLACK, planes, m * 4];
+  if (bytes.reduce((a, b) => a + b, 0) > maxMemoryBytes()) return null;
+  const ptrs = allocAll(fn, e, bytes);
+  const [xp, ep, fp, yp] = ptrs;
+  const kept: Kept = { g, shape: x.shape.slice(), xp, sh: { ptr: ep, stride: planeBytes, flags: fp }, ptrs: ptrs.slice(0, 3) };
+  try {
+    f32View(e, xp, n).set(x.data);
+    runForwardKernel(e, g, xp, yp, kept.sh);
+    return { y: { data: f32View(e, yp, m).slice(), shape: g.outShape }, kept };
+  } catch (err) {
+    freeAll(e, ptrs.slice(0, 3));
+    throw err;
+  } finally {
+    freeAll(e, [yp]);
+  }
+}
+
+export function backwardKept(fn: string, kept: Kept, gradOutput: Tensor): BackwardResult {
+  const e = wasm(fn);
+  const n = count(kept.shape), m = gradOutput.data.length;
+  const ptrs = allocAll(fn, e, [m * 4, n * 4]);
+  const [gp, gxp] = ptrs;
+  try {
+    f32View(e, gp, m).set(gradOutput.data);
+    const gradBeta = runBackwardKernel(e, kept.g, kept.xp, gp, gxp, kept.sh);
+    return { gradInput: { data: f32View(e, gxp, n).slice(), shape: kept.shape.slice() }, gradBeta };
+  } finally {
+    freeAll(e, ptrs);
+  }
+}
+
+export function releaseKept(kept: Kept): void {
+  freeAll(wasm('release'), kept.ptrs);
 }

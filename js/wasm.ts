@@ -10,8 +10,8 @@ export interface Exports {
   memory: WebAssembly.Memory;
   alloc(size: number): number;
   free(ptr: number): void;
-  softpool_fwd_ncdhw(x: number, y: number, planes: number, ...geometryAndBeta: number[]): void;
-  softpool_bwd_ncdhw(x: number, g: number, gx: number, planes: number, ...geometryAndBeta: number[]): number;
+  softpool_fwd_ncdhw(x: number, y: number, e: number, eStride: number, flags: number, planes: number, ...geometryAndBeta: number[]): void;
+  softpool_bwd_ncdhw(x: number, g: number, gx: number, e: number, eStride: number, flags: number, planes: number, ...geometryAndBeta: number[]): number;
   softpool_fwd_ndhwc(x: number, y: number, n: number, ...geometryBetaAdaptive: number[]): void;
   softpool_bwd_ndhwc(x: number, g: number, gx: number, n: number, ...geometryBetaAdaptive: number[]): number;
   softpool_adaptive_fwd_ncdhw(x: number, y: number, planes: number, ...sizesAndBeta: number[]): void;
