@@ -28,13 +28,15 @@ import { exp_nonpos_f32x4, exp_nonpos_f32 } from "./exp_f32x4";
 @inline const SHARED_BETA_MAX: f32 = 1048576;
 
 /**
- * Writes E_i = exp(beta*(x_i - M)) for the n floats at x to e (M ignores NaN) and returns
+ * Writes E_i = exp(beta*(x_i - M)) for the n floats at x to e (M ignores NaN; knownTop and
+ * knownBottom, unless NaN, give the plane's max and min when x is only part of it) and returns
  * true; returns false, writing nothing, when the plane's range overflows float32 (x - M
  * would be -Infinity where the true exp is not 0) or |beta| is too large: those planes keep
  * per-window pivots.
  */
-export function planeExp(x: usize, n: i32, beta: f32, e: usize): bool {
+export function planeExp(x: usize, n: i32, beta: f32, e: usize, knownTop: f32, knownBottom: f32): bool {
   if (!(abs(beta) <= SHARED_BETA_MAX)) return false;
+  if (knownTop == knownTop) return expAgainst(x, n, beta, e, knownTop, knownBottom);
   let i = 0;
   let hi = f32x4.splat(-Infinity), lo = f32x4.splat(Infinity);
   // pmax(a, b) = a < b ? b : a keeps the accumulator when b is NaN.
@@ -50,10 +52,15 @@ export function planeExp(x: usize, n: i32, beta: f32, e: usize): bool {
     if (v > top) top = v;
     if (v < bottom) bottom = v;
   }
+  return expAgainst(x, n, beta, e, top, bottom);
+}
+
+/** The exponentials against the plane's pivot, unless its range [bottom, top] overflows. */
+function expAgainst(x: usize, n: i32, beta: f32, e: usize, top: f32, bottom: f32): bool {
   if (!isFinite(top - bottom)) return false;
   let m = beta >= 0 ? top : bottom;
+  let i = 0;
   let vb = f32x4.splat(beta), vm = f32x4.splat(m);
-  i = 0;
   for (; i + 4 <= n; i += 4) {
     let off = <usize>i << 2;
     v128.store(e + off, exp_nonpos_f32x4(f32x4.mul(vb, f32x4.sub(v128.load(x + off), vm))));

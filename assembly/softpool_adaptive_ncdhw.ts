@@ -30,12 +30,11 @@ export function softpool_adaptive_fwd_ncdhw(
   }
 }
 
-/** Writes the input gradient to gx (zeroed here first) and returns gradBeta. */
+/** Adds the input gradient into gx (zeros, or sums to continue) and returns gradBeta. */
 export function softpool_adaptive_bwd_ncdhw(
   x: usize, g: usize, gx: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32, beta: f32,
 ): f64 {
   let rowB = <usize>W << 2, sliceB = <usize>H * rowB;
-  memory.fill(gx, 0, <usize>planes * <usize>D * sliceB);
   let gradBeta = 0.0;
   let gv = g;
   for (let pl = 0; pl < planes; pl++) {

@@ -16,7 +16,8 @@ import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCare
 import { softpoolWindowBwdF32 } from "./window_f32";
 
 /**
- * Writes the input gradient (planes × D × H × W) to gx and returns gradBeta. With e != 0
+ * Adds the input gradient (planes × D × H × W) into gx (zeros, or sums to continue) and
+ * returns gradBeta. top/bottom as in softpool_fwd_ncdhw. With e != 0
  * interior windows use shared exponentials, laid out as in softpool_fwd_ncdhw; with
  * flags != 0 they are the forward's (kept by a layer): plane pl's E is reused where byte pl
  * of flags says it is valid, and no exp is computed for it.
@@ -24,12 +25,12 @@ import { softpoolWindowBwdF32 } from "./window_f32";
 export function softpool_bwd_ncdhw(
   x: usize, g: usize, gx: usize, e: usize, eStride: usize, flags: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32,
+  top: f32, bottom: f32,
 ): f64 {
   let rowB = <usize>W << 2;
   let sliceB = <usize>H * rowB;
   let owLo = interiorStart(sW, pW);
   let owHi = max(interiorEnd(W, OW, kW, sW, pW), owLo);
-  memory.fill(gx, 0, <usize>planes * <usize>D * sliceB);
   let gradBeta = 0.0;
   for (let pl = 0; pl < planes; pl++) {
     let planeOff = <usize>pl * <usize>D * sliceB;
@@ -37,7 +38,7 @@ export function softpool_bwd_ncdhw(
     let ePlane = e + <usize>pl * eStride;
     let shared = false;
     if (ASC_FEATURE_SIMD && e != 0) {
-      shared = flags != 0 ? load<u8>(flags + <usize>pl) != 0 : planeExp(x + planeOff, D * H * W, beta, ePlane);
+      shared = flags != 0 ? load<u8>(flags + <usize>pl) != 0 : planeExp(x + planeOff, D * H * W, beta, ePlane, top, bottom);
     }
     for (let od = 0; od < OD; od++) {
       let d0 = od * sD - pD;

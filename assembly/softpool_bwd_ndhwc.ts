@@ -7,13 +7,12 @@ import { windowStart, windowEnd } from "./pool_geometry";
 import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE, pivot4 } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
 
-/** Writes the input gradient (N × D × H × W × C) to gx and returns gradBeta. */
+/** Adds the input gradient (N × D × H × W × C) into gx (zeros, or sums to continue) and returns gradBeta. */
 export function softpool_bwd_ndhwc(
   x: usize, g: usize, gx: usize, N: i32, D: i32, H: i32, W: i32, C: i32, OD: i32, OH: i32, OW: i32,
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32, adaptive: bool,
 ): f64 {
   let sc = <usize>C << 2, sr = <usize>W * sc, sd = <usize>H * sr;
-  memory.fill(gx, 0, <usize>N * <usize>D * sd);
   let gradBeta = 0.0;
   let gv = g;
   for (let n = 0; n < N; n++) {

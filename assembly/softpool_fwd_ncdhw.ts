@@ -20,10 +20,13 @@ import { softpoolWindowF32 } from "./window_f32";
  * exponentials (plane_exp.ts): plane pl's E goes to e + pl*eStride (eStride 0: one scratch
  * plane of D*H*W floats plus 16 bytes, reused), and with flags != 0 byte pl of flags records
  * whether that plane's E is valid, so that a backward can reuse them (softpool_bwd_ncdhw).
+ * top/bottom: the planes' max and min when x holds only a band of them (NaN: from x), so
+ * that a band shares the whole plane's exponentials.
  */
 export function softpool_fwd_ncdhw(
   x: usize, y: usize, e: usize, eStride: usize, flags: usize, planes: i32, D: i32, H: i32, W: i32, OD: i32, OH: i32, OW: i32,
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, pD: i32, pH: i32, pW: i32, beta: f32,
+  top: f32, bottom: f32,
 ): void {
   let rowB = <usize>W << 2;
   let sliceB = <usize>H * rowB;
@@ -34,7 +37,7 @@ export function softpool_fwd_ncdhw(
     let yPlane = y + (<usize>pl * <usize>OD * <usize>OH * <usize>OW << 2);
     let ePlane = e + <usize>pl * eStride;
     let shared = false;
-    if (ASC_FEATURE_SIMD && e != 0) shared = planeExp(xPlane, D * H * W, beta, ePlane);
+    if (ASC_FEATURE_SIMD && e != 0) shared = planeExp(xPlane, D * H * W, beta, ePlane, top, bottom);
     if (flags != 0) store<u8>(flags + <usize>pl, shared ? 1 : 0);
     for (let od = 0; od < OD; od++) {
       let d0 = od * sD - pD;

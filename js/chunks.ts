@@ -10,6 +10,8 @@ import type { PoolGeometry } from './geometry.js';
 export interface Piece {
   /** The sub-problem, as the kernels take it. */
   g: PoolGeometry;
+  /** For a band: where its whole unit's input lies (the band shares that unit's pivot). */
+  unit?: { start: number; length: number };
   inStart: number;
   inLength: number;
   outStart: number;
@@ -44,14 +46,19 @@ export function splitProblem(g: PoolGeometry, inBytes: number, outBytes: number,
   if (d < 0 || g.inSize.slice(0, d).some((size) => size > 1)) return null;
   const [n, k, s, p, out] = [g.inSize[d], g.kernel[d], g.stride[d], g.padding[d], g.outSize[d]];
   const rowIn = prod(g.inSize.slice(d + 1)) * lanes, rowOut = prod(g.outSize.slice(d + 1)) * lanes;
-  // An output row needs s new input rows, plus k - s rows of overlap per piece.
+  // A band of r output rows reads (r - 1)*s + k input rows.
   const perRow = s * rowIn * inBytes + rowOut * outBytes;
-  const fixed = Math.max(k - s, 0) * rowIn * inBytes + k * rowIn * inBytes;
-  const rows = Math.floor((budget - fixed) / perRow);
+  let rows = Math.floor((budget - (k - s) * rowIn * inBytes) / perRow);
+  // Bands of a row (cut along W) keep the whole row's groups of four windows: whole groups,
+  // starting where the first interior group does, so that every sum runs in the same order.
+  const groupStart = d === 2 ? Math.ceil(p / s) : 0;
+  if (d === 2) rows -= rows % 4;
   if (rows < 1) return null;
+  const starts = [0];
+  for (let o = groupStart + rows; o < out; o += rows) starts.push(o);
   for (let u = 0; u < units; u++) {
-    for (let o0 = 0; o0 < out; o0 += rows) {
-      const o1 = Math.min(o0 + rows, out);
+    for (let b = 0; b < starts.length; b++) {
+      const o0 = starts[b], o1 = b + 1 < starts.length ? starts[b + 1] : out;
       const i0 = Math.max(o0 * s - p, 0);
       const i1 = Math.min((o1 - 1) * s - p + k, n);
       const set = (list: number[], v: number) => list.map((x, i) => (i === d ? v : x));
@@ -63,6 +70,7 @@ export function splitProblem(g: PoolGeometry, inBytes: number, outBytes: number,
       };
       pieces.push({
         g: sub,
+        unit: { start: u * unitIn, length: unitIn },
         inStart: u * unitIn + i0 * rowIn, inLength: (i1 - i0) * rowIn,
         outStart: u * unitOut + o0 * rowOut, outLength: (o1 - o0) * rowOut,
       });

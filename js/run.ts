@@ -46,7 +46,22 @@ interface SharedExp {
 
 const scratchOnly = (ptr: number): SharedExp => ({ ptr, stride: 0, flags: 0 });
 
-function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number, sh: SharedExp): void {
+/** Max and min of a unit (NaN skipped), for a band that must share its unit's pivot. */
+function unitRange(data: Float32Array, pc: Piece): [number, number] {
+  if (!pc.unit) return [NaN, NaN];
+  let top = -Infinity, bottom = Infinity;
+  const end = pc.unit.start + pc.unit.length;
+  for (let i = pc.unit.start; i < end; i++) {
+    const v = data[i];
+    if (v > top) top = v;
+    if (v < bottom) bottom = v;
+  }
+  return [top, bottom];
+}
+
+const NO_RANGE: [number, number] = [NaN, NaN];
+
+function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number, sh: SharedExp, range = NO_RANGE): void {
   const sizes = [...g.inSize, ...g.outSize];
   const windows = [...g.kernel, ...g.stride, ...g.padding];
   if (g.format === 'channelsLast') {
@@ -55,11 +70,12 @@ function runForwardKernel(e: Exports, g: PoolGeometry, xp: number, yp: number, s
   } else if (g.adaptive) {
     e.softpool_adaptive_fwd_ncdhw(xp, yp, g.batch * g.channels, ...sizes, g.beta);
   } else {
-    e.softpool_fwd_ncdhw(xp, yp, sh.ptr, sh.stride, sh.flags, g.batch * g.channels, ...sizes, ...windows, g.beta);
+    e.softpool_fwd_ncdhw(xp, yp, sh.ptr, sh.stride, sh.flags, g.batch * g.channels, ...sizes, ...windows, g.beta, ...range);
   }
 }
 
-function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, gxp: number, sh: SharedExp): number {
+/** Adds the input gradient into the buffer at gxp (zeros, or the sums to continue). */
+function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, gxp: number, sh: SharedExp, range = NO_RANGE): number {
   const sizes = [...g.inSize, ...g.outSize];
   const windows = [...g.kernel, ...g.stride, ...g.padding];
   if (g.format === 'channelsLast') {
@@ -67,7 +83,7 @@ function runBackwardKernel(e: Exports, g: PoolGeometry, xp: number, gp: number, 
     return e.softpool_bwd_ndhwc(xp, gp, gxp, g.batch, D, H, W, g.channels, ...g.outSize, ...windows, g.beta, g.adaptive ? 1 : 0);
   }
   if (g.adaptive) return e.softpool_adaptive_bwd_ncdhw(xp, gp, gxp, g.batch * g.channels, ...sizes, g.beta);
-  return e.softpool_bwd_ncdhw(xp, gp, gxp, sh.ptr, sh.stride, sh.flags, g.batch * g.channels, ...sizes, ...windows, g.beta);
+  return e.softpool_bwd_ncdhw(xp, gp, gxp, sh.ptr, sh.stride, sh.flags, g.batch * g.channels, ...sizes, ...windows, g.beta, ...range);
 }
 
 /**
@@ -120,6 +136,7 @@ export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeome
   try {
     if (copied[0]) f32View(e, xp, n).set(x.data);
     if (copied[1]) f32View(e, gp, m).set(gradOutput.data);
+    f32View(e, gxp, n).fill(0);
     const gradBeta = runBackwardKernel(e, g, xp, gp, gxp, scratchOnly(sp));
     return { gradInput: deliver(e, gxp, n, x.shape.slice(), out), gradBeta };
   } finally {
@@ -141,7 +158,8 @@ function forwardInPieces(fn: string, e: Exports, x: Tensor, g: PoolGeometry, out
   try {
     for (const pc of pieces) {
       f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
-      runForwardKernel(e, pc.g, xp, yp, scratchOnly(scratchBytes(pc.g) ? sp : 0));
+      const shared = scratchBytes(pc.g) ? sp : 0;
+      runForwardKernel(e, pc.g, xp, yp, scratchOnly(shared), shared ? unitRange(x.data, pc) : NO_RANGE);
       y.set(f32View(e, yp, pc.outLength), pc.outStart);
     }
   } finally {
@@ -154,23 +172,19 @@ function backwardInPieces(
   fn: string, e: Exports, x: Tensor, gradOutput: Tensor, g: PoolGeometry, out: Tensor | undefined, pieces: Piece[],
 ): BackwardResult {
   const gx = out ? out.data.fill(0) : new Float32Array(x.data.length);
-  // Bands of one unit share their boundary input rows: their gradients add up there.
-  const overlapping = pieces.length > 1 && pieces[1].inStart < pieces[0].inStart + pieces[0].inLength;
   let gradBeta = 0;
-  let written = 0; // gx is final below this index, except where the next band overlaps it
   const ptrs = pieceBuffers(fn, e, pieces, true);
   const [xp, gp, gxp, sp] = ptrs;
   try {
     for (const pc of pieces) {
       f32View(e, xp, pc.inLength).set(x.data.subarray(pc.inStart, pc.inStart + pc.inLength));
       f32View(e, gp, pc.outLength).set(gradOutput.data.subarray(pc.outStart, pc.outStart + pc.outLength));
-      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp, scratchOnly(scratchBytes(pc.g) ? sp : 0));
-      const part = f32View(e, gxp, pc.inLength);
-      // Add only the rows shared with the previous band; the rest is new.
-      const shared = overlapping ? Math.max(0, Math.min(written - pc.inStart, pc.inLength)) : 0;
-      for (let i = 0; i < shared; i++) gx[pc.inStart + i] += part[i];
-      gx.set(part.subarray(shared), pc.inStart + shared);
-      written = pc.inStart + pc.inLength;
+      // Bands of one unit share their boundary input rows: the kernel goes on adding onto the
+      // sums so far there (zeros elsewhere), in the same order as one whole run would.
+      f32View(e, gxp, pc.inLength).set(gx.subarray(pc.inStart, pc.inStart + pc.inLength));
+      const shared = scratchBytes(pc.g) ? sp : 0;
+      gradBeta += runBackwardKernel(e, pc.g, xp, gp, gxp, scratchOnly(shared), shared ? unitRange(x.data, pc) : NO_RANGE);
+      gx.set(f32View(e, gxp, pc.inLength), pc.inStart);
     }
   } finally {
     freeAll(e, ptrs);
@@ -221,6 +235,7 @@ export function backwardKept(fn: string, kept: Kept, gradOutput: Tensor): Backwa
   const [gp, gxp] = ptrs;
   try {
     f32View(e, gp, m).set(gradOutput.data);
+    f32View(e, gxp, n).fill(0);
     const gradBeta = runBackwardKernel(e, kept.g, kept.xp, gp, gxp, kept.sh);
     return { gradInput: { data: f32View(e, gxp, n).slice(), shape: kept.shape.slice() }, gradBeta };
   } finally {
