@@ -39,6 +39,9 @@ abstract class SoftPoolLayer<O extends { beta?: number }> {
     settings: LayerSettings = {},
   ) {
     if (typeof settings !== 'object' || settings === null) throw new TypeError(`${name}: settings must be an object, got ${String(settings)}`);
+    for (const key of Object.keys(settings)) {
+      if (key !== 'keepForBackward') throw new TypeError(`${name}: settings has an unknown key "${key}" (known: keepForBackward), got "${key}"`);
+    }
     const keep = settings.keepForBackward ?? false;
     if (typeof keep !== 'boolean') throw new TypeError(`${name}: settings.keepForBackward must be a boolean, got ${String(keep)}`);
     this.#keep = keep;

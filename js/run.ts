@@ -18,14 +18,22 @@ const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const STREAM_ABOVE_BYTES = 4 * 2 ** 20;
 const STREAM_PIECE_BYTES = 2 ** 20;
 
-/** Pieces for a copied (not wasm-resident) problem that is large or over the budget, or null to run it whole. */
-function piecesFor(g: PoolGeometry, tensors: (Tensor | undefined)[], bytes: number[], inBytes: number, outBytes: number): Piece[] | null {
+/**
+ * Pieces for a copied (not wasm-resident) problem that is large or over the budget, or null
+ * to run it whole. A problem over maxMemoryBytes that cannot be cut within it (an adaptive
+ * window, or one output row, is larger than the budget) is a RangeError, not a bigger arena.
+ */
+function piecesFor(fn: string, g: PoolGeometry, tensors: (Tensor | undefined)[], bytes: number[], inBytes: number, outBytes: number): Piece[] | null {
   if (tensors.some((t) => wasmTensorOf(t))) return null;
   const total = bytes.reduce((a, b) => a + b, 0);
   if (total <= Math.min(maxMemoryBytes(), STREAM_ABOVE_BYTES)) return null;
   const budget = Math.min(maxMemoryBytes(), STREAM_PIECE_BYTES) - 2 * READ_SLACK;
   // Shared-exponential scratch costs up to 4 more bytes per input element.
-  return splitProblem(g, inBytes + (scratchBytes(g) ? 4 : 0), outBytes, budget);
+  const pieces = splitProblem(g, inBytes + (scratchBytes(g) ? 4 : 0), outBytes, budget);
+  if (!pieces && total > maxMemoryBytes()) {
+    throw new RangeError(`${fn}: this call needs ${total} bytes of wasm memory and cannot be cut into pieces within init's maxMemoryBytes (windows are never split), got maxMemoryBytes ${maxMemoryBytes()}`);
+  }
+  return pieces;
 }
 
 /**
@@ -114,7 +122,7 @@ export function forward(fn: string, x: Tensor, g: PoolGeometry, out?: Tensor): T
   const e = wasm(fn);
   const n = x.data.length, m = count(g.outShape);
   const scratch = scratchBytes(g);
-  const pieces = piecesFor(g, [x, out], [n * 4 + READ_SLACK, m * 4, scratch], 4, 4);
+  const pieces = piecesFor(fn, g, [x, out], [n * 4 + READ_SLACK, m * 4, scratch], 4, 4);
   if (pieces) return forwardInPieces(fn, e, x, g, out, pieces);
   const { ptrs: [xp, yp], fresh, copied, sp } = place(fn, e, [x, out], [n * 4 + READ_SLACK, m * 4], scratch);
   try {
@@ -130,7 +138,7 @@ export function backward(fn: string, x: Tensor, gradOutput: Tensor, g: PoolGeome
   const e = wasm(fn);
   const n = x.data.length, m = gradOutput.data.length;
   const scratch = scratchBytes(g);
-  const pieces = piecesFor(g, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4, scratch], 8, 4);
+  const pieces = piecesFor(fn, g, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4, scratch], 8, 4);
   if (pieces) return backwardInPieces(fn, e, x, gradOutput, g, out, pieces);
   const { ptrs: [xp, gp, gxp], fresh, copied, sp } = place(fn, e, [x, gradOutput, out], [n * 4 + READ_SLACK, m * 4, n * 4], scratch);
   try {

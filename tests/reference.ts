@@ -169,6 +169,15 @@ export function poolWindow(vals: readonly number[], beta: number): WindowResult 
   return { y: num, kind: 'finite', weights };
 }
 
+/** A reference entry of the window (one with weight) and t = Σ w (x - ref), so x - y = (x - ref) - t. */
+function centre(vals: ArrayLike<number>, weights: ArrayLike<number>): { ref: number; t: number } {
+  let ref = NaN;
+  for (let j = 0; j < vals.length; j++) if (weights[j] !== 0) { ref = vals[j]; break; }
+  let t = 0;
+  for (let j = 0; j < vals.length; j++) if (weights[j] !== 0) t += weights[j] * (vals[j] - ref);
+  return { ref, t };
+}
+
 export interface ForwardRef {
   y: Float64Array;
   /** per output: max(1, max |x| over the finite entries of its window) */
@@ -243,11 +252,14 @@ export function softPool2dBackwardRef(
           for (let j = 0; j < idx.length; j++) if (r.weights[j] !== 0) gradInput[idx[j]] += go / k;
           continue;
         }
+        // d = x - y evaluated centred on one of the window's entries: y = Σ w x rounds at the
+        // scale of |x|, and beta*(x - y) would magnify that (e.g. seven 1e30 and a 0).
+        const c = centre(vals, r.weights);
         let variance = 0;
         for (let j = 0; j < idx.length; j++) {
           const w = r.weights[j];
           if (w === 0) continue;
-          const d = vals[j] - r.y;
+          const d = (vals[j] - c.ref) - c.t;
           gradInput[idx[j]] += go * w * (1 + beta * d);
           variance += w * d * d;
         }
@@ -589,12 +601,13 @@ function coreBackward(
         }
       }
       y[o] = yo;
+      const c = centre(idx.map((i) => x[base + i]), weights);
       let variance = 0;
       for (let j = 0; j < idx.length; j++) {
         const wj = weights[j];
         if (wj === 0) continue;
         const v = x[base + idx[j]];
-        const d = v - yo;
+        const d = (v - c.ref) - c.t; // x - y, centred (see softPool2dBackwardRef)
         gradInput[base + idx[j]] += go * wj * (1 + beta * d);
         variance += wj * d * d;
       }
