@@ -21,7 +21,8 @@ export interface Exports {
 /** Bytes kept after every input buffer: SIMD loads may read up to 16 bytes past the last element. */
 export const READ_SLACK = 16;
 /** wasm32 addresses 4 GiB; keep a margin for the allocator's own blocks. */
-const MAX_BUFFER_BYTES = 2 ** 32 - 2 ** 26;
+/** The allocator's largest block (AssemblyScript's TLSF: 2^30 bytes less a 4-byte header, 16-byte aligned). */
+const MAX_BUFFER_BYTES = 2 ** 30 - 16;
 
 let exports: Exports | null = null;
 let active: Backend | null = null;
@@ -201,9 +202,12 @@ export function wasm(fn: string): Exports {
  */
 export function allocAll(fn: string, e: Exports, sizes: number[]): number[] {
   const ptrs: number[] = [];
+  const largest = Math.max(...sizes);
+  if (largest > MAX_BUFFER_BYTES) {
+    throw new RangeError(`${fn}: one buffer of ${largest} bytes is needed, and a buffer in wasm memory holds at most ${MAX_BUFFER_BYTES} bytes (1 GiB), got ${largest}`);
+  }
   try {
     for (const size of sizes) {
-      if (size > MAX_BUFFER_BYTES) throw new RangeError('too large');
       const ptr = e.alloc(size) >>> 0;
       if (ptr === 0) throw new RangeError('no memory');
       ptrs.push(ptr);
