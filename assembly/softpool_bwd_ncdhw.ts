@@ -154,16 +154,22 @@ function bwdRowShared(
   let gs = f32x4.div(gvec, s);
   let one = f32x4.splat(1);
   let v = f32x4.splat(0);
+  let inRegisters = sc == 4 && kW <= 5;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let rowOff = <usize>d * sliceB + <usize>r * rowB;
+    let lo = f32x4.splat(0), hi = lo;
     for (let c = 0; c < kW; c++) {
       let off = rowOff + (<usize>c << 2);
       let ev = gather4(ep + off, sc);
       let u = f32x4.sub(f32x4.sub(gather4(p + off, sc), m), tbar);
       let grad = f32x4.mul(f32x4.mul(gs, ev), f32x4.add(one, f32x4.mul(vbeta, u)));
       v = f32x4.add(v, f32x4.mul(ev, f32x4.mul(u, u)));
-      scatterAdd4(gp + off, sc, grad);
+      if (inRegisters) {
+        lo = f32x4.add(lo, shiftedLo(grad, c));
+        hi = f32x4.add(hi, shiftedHi(grad, c));
+      } else scatterAdd4(gp + off, sc, grad);
     }
+    if (inRegisters) addRow(gp + rowOff, lo, hi, kW);
   }
   let redo = flushedMatters4(zeroE, zlo, beta, SHARED_RANGE);
   return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
@@ -195,8 +201,10 @@ function bwdRowShared(
   let gs = f32x4.div(gvec, s);
   let one = f32x4.splat(1);
   let v = f32x4.splat(0);
+  let inRegisters = sc == 4 && kW <= 5;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let rowOff = <usize>d * sliceB + <usize>r * rowB;
+    let lo = f32x4.splat(0), hi = lo;
     for (let c = 0; c < kW; c++) {
       let off = rowOff + (<usize>c << 2);
       let dx = f32x4.sub(gather4(p + off, sc), m);
@@ -204,11 +212,57 @@ function bwdRowShared(
       let u = f32x4.sub(dx, tbar);
       let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(one, f32x4.mul(vbeta, u)));
       v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
-      scatterAdd4(gp + off, sc, grad);
+      if (inRegisters) {
+        lo = f32x4.add(lo, shiftedLo(grad, c));
+        hi = f32x4.add(hi, shiftedHi(grad, c));
+      } else scatterAdd4(gp + off, sc, grad);
     }
+    if (inRegisters) addRow(gp + rowOff, lo, hi, kW);
   }
   let redo = flushedMatters4(flushed4(zlo), zlo, beta, OWN_PIVOT_RANGE);
   return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
+}
+
+// Stride 1: the taps of four windows overlap, so adding each tap's vector to memory would
+// read back floats stored an instant before at an offset of 4 bytes (a store-forwarding
+// stall per tap). Instead a row's taps are summed in registers, tap c moved up c lanes
+// across the 8 floats lo|hi, and added to memory once per row.
+
+/** The part of g moved up c lanes (0..4) that lands in the first four floats. */
+// @ts-ignore: decorator
+@inline function shiftedLo(g: v128, c: i32): v128 {
+  let z = f32x4.splat(0);
+  if (c == 0) return g;
+  if (c == 1) return f32x4.shuffle(z, g, 0, 4, 5, 6);
+  if (c == 2) return f32x4.shuffle(z, g, 0, 0, 4, 5);
+  if (c == 3) return f32x4.shuffle(z, g, 0, 0, 0, 4);
+  return z;
+}
+
+/** The part of g moved up c lanes (0..4) that lands in the next four floats. */
+// @ts-ignore: decorator
+@inline function shiftedHi(g: v128, c: i32): v128 {
+  let z = f32x4.splat(0);
+  if (c == 0) return z;
+  if (c == 1) return f32x4.shuffle(g, z, 3, 4, 4, 4);
+  if (c == 2) return f32x4.shuffle(g, z, 2, 3, 4, 4);
+  if (c == 3) return f32x4.shuffle(g, z, 1, 2, 3, 4);
+  return g;
+}
+
+/** Adds lo to the four floats at q and the first kW - 1 lanes of hi to the floats after them (no further). */
+// @ts-ignore: decorator
+@inline function addRow(q: usize, lo: v128, hi: v128, kW: i32): void {
+  v128.store(q, f32x4.add(v128.load(q), lo));
+  let q1 = q + 16;
+  if (kW == 5) {
+    v128.store(q1, f32x4.add(v128.load(q1), hi));
+  } else if (kW >= 3) {
+    v128.store64_lane(q1, f32x4.add(v128.load64_zero(q1), hi), 0);
+    if (kW == 4) store<f32>(q1 + 8, load<f32>(q1 + 8) + f32x4.extract_lane(hi, 2));
+  } else if (kW == 2) {
+    store<f32>(q1, load<f32>(q1) + f32x4.extract_lane(hi, 0));
+  }
 }
 
 /** Adds lane j of v to the float at q + j*sc (lanes never alias: sc >= 4). */
