@@ -56,6 +56,7 @@ export function softpool_bwd_ncdhw(
         if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
           if (shared) gradBeta += bwdRowShared(xRow, gxRow, ePlane + (rowOff - planeOff), nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
           else if (kW == 2 && sW == 2 && nd == 1 && nr == 2) gradBeta += bwdRowK2S2(xRow, gxRow, rowB, pW, beta, gRow, owLo, owHi);
+          else if (kW == 2 && sW == 2 && nd == 1 && nr == 1) gradBeta += bwdRowK2S2Row1(xRow, gxRow, pW, beta, gRow, owLo, owHi);
           else gradBeta += bwdRow(xRow, gxRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
           ow = owHi;
         }
@@ -290,6 +291,44 @@ function bwdRowK2S2(xRow: usize, gxRow: usize, rowB: usize, pW: i32, beta: f32, 
     let o = min(ow, to - 4);
     let off = <usize>(o * 2 - pW) << 2;
     gb += bwd4K2S2(xRow + off, gxRow + off, rowB, beta, gRow + (<usize>o << 2), ow - o);
+    ow += 4;
+  } while (ow < to);
+  return gb;
+}
+
+/** Kernel 2, stride 2 over a single row (1D, or a 2D band of one row); same contract as bwdRow. */
+function bwdRowK2S2Row1(xRow: usize, gxRow: usize, pW: i32, beta: f32, gRow: usize, from: i32, to: i32): f64 {
+  let gb = 0.0;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4), lane0 = ow - o;
+    let off = <usize>(o * 2 - pW) << 2;
+    let p = xRow + off, gp = gxRow + off, gv = gRow + (<usize>o << 2);
+    let a0 = v128.load(p), a1 = v128.load(p, 16);
+    let x0 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x1 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+    let m = beta >= 0 ? f32x4.pmax(x0, x1) : f32x4.pmin(x0, x1);
+    let vbeta = f32x4.splat(beta);
+    let d0 = f32x4.sub(x0, m), d1 = f32x4.sub(x1, m);
+    let z0 = f32x4.mul(vbeta, d0), z1 = f32x4.mul(vbeta, d1);
+    let e0 = exp_nonpos_f32x4(z0), e1 = exp_nonpos_f32x4(z1);
+    let s = f32x4.add(e0, e1), t = f32x4.add(f32x4.mul(e0, d0), f32x4.mul(e1, d1));
+    let zlo = f32x4.pmin(z0, z1);
+    let tbar = f32x4.div(t, s);
+    if (needsCareful(f32x4.add(m, tbar), zlo)) {
+      gb += bwdLanesScalar(p, gp, 8, 1, 1, 2, 0, 0, 4, beta, gv, lane0);
+    } else {
+      let gvec = loadG4(gv, lane0);
+      let gs = f32x4.div(gvec, s);
+      let one = f32x4.splat(1);
+      let u0 = f32x4.sub(d0, tbar), u1 = f32x4.sub(d1, tbar);
+      let g0 = f32x4.mul(f32x4.mul(gs, e0), f32x4.add(one, f32x4.mul(vbeta, u0)));
+      let g1 = f32x4.mul(f32x4.mul(gs, e1), f32x4.add(one, f32x4.mul(vbeta, u1)));
+      v128.store(gp, f32x4.add(v128.load(gp), f32x4.shuffle(g0, g1, 0, 4, 1, 5)));
+      v128.store(gp, f32x4.add(v128.load(gp, 16), f32x4.shuffle(g0, g1, 2, 6, 3, 7)), 16);
+      let v = f32x4.add(f32x4.mul(e0, f32x4.mul(u0, u0)), f32x4.mul(e1, f32x4.mul(u1, u1)));
+      let redo = flushedMatters4(flushed4(zlo), zlo, beta, OWN_PIVOT_RANGE);
+      gb += gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, 8, 1, 1, 2, 0, 0, 4, beta, gv, lane0);
+    }
     ow += 4;
   } while (ow < to);
   return gb;

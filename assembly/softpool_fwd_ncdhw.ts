@@ -54,6 +54,7 @@ export function softpool_fwd_ncdhw(
         if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
           if (shared) fwdRowShared(xRow, ePlane + (xRow - xPlane), nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
           else if (kW == 2 && sW == 2 && nd == 1 && nr == 2) fwdRowK2S2(xRow, rowB, pW, beta, yRow, owLo, owHi);
+          else if (kW == 2 && sW == 2 && nd == 1 && nr == 1) fwdRowK2S2Row1(xRow, pW, beta, yRow, owLo, owHi);
           else fwdRow(xRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
           ow = owHi;
         }
@@ -163,6 +164,24 @@ function fwdRowK2S2(xRow: usize, rowB: usize, pW: i32, beta: f32, yRow: usize, f
   do {
     let o = min(ow, to - 4);
     fwd4K2S2(xRow + (<usize>(o * 2 - pW) << 2), rowB, beta, yRow + (<usize>o << 2));
+    ow += 4;
+  } while (ow < to);
+}
+
+/** Kernel 2, stride 2 over a single row (1D, or a 2D band of one row): two taps in registers. */
+function fwdRowK2S2Row1(xRow: usize, pW: i32, beta: f32, yRow: usize, from: i32, to: i32): void {
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    let p = xRow + (<usize>(o * 2 - pW) << 2);
+    let a0 = v128.load(p), a1 = v128.load(p, 16);
+    let x0 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x1 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+    let m = beta >= 0 ? f32x4.pmax(x0, x1) : f32x4.pmin(x0, x1);
+    let vbeta = f32x4.splat(beta);
+    let d0 = f32x4.sub(x0, m), d1 = f32x4.sub(x1, m);
+    let e0 = exp_nonpos_f32x4(f32x4.mul(vbeta, d0)), e1 = exp_nonpos_f32x4(f32x4.mul(vbeta, d1));
+    let s = f32x4.add(e0, e1), t = f32x4.add(f32x4.mul(e0, d0), f32x4.mul(e1, d1));
+    finishFwd4(m, s, t, yRow + (<usize>o << 2), p, 8, 1, 1, 2, 0, 0, 4, beta);
     ow += 4;
   } while (ow < to);
 }
