@@ -24,12 +24,23 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(HERE, '..');
 const REL_TOL = 1e-4;
 
+// shape and quick are in the library's layout: channelsFirst [N, C, ...spatial] or
+// channelsLast [N, ...spatial, C]. W1-W4 are the issue's 2D workloads; W5-W7 its "equivalent
+// 1D, 3D and channelsLast" ones, each about as large as W1 (3.2 M input elements).
 const WORKLOADS = [
-  { name: 'W1', shape: [4, 64, 112, 112], quick: [1, 16, 112, 112], kernel: 2, stride: 2, padding: 0 },
-  { name: 'W2', shape: [4, 64, 112, 112], quick: [1, 16, 112, 112], kernel: 3, stride: 2, padding: 1 },
-  { name: 'W3', shape: [64, 256, 14, 14], quick: [8, 64, 14, 14], kernel: 2, stride: 2, padding: 0 },
-  { name: 'W4', shape: [4, 64, 56, 56], quick: [1, 16, 56, 56], kernel: 3, stride: 1, padding: 0 },
-].map((w) => ({ ...w, tag: `k${w.kernel}s${w.stride}${w.padding ? `p${w.padding}` : ''}` }));
+  { name: 'W1', dims: 2, shape: [4, 64, 112, 112], quick: [1, 16, 112, 112], kernel: 2, stride: 2, padding: 0 },
+  { name: 'W2', dims: 2, shape: [4, 64, 112, 112], quick: [1, 16, 112, 112], kernel: 3, stride: 2, padding: 1 },
+  { name: 'W3', dims: 2, shape: [64, 256, 14, 14], quick: [8, 64, 14, 14], kernel: 2, stride: 2, padding: 0 },
+  { name: 'W4', dims: 2, shape: [4, 64, 56, 56], quick: [1, 16, 56, 56], kernel: 3, stride: 1, padding: 0 },
+  { name: 'W5', dims: 1, shape: [4, 64, 12544], quick: [1, 16, 12544], kernel: 2, stride: 2, padding: 0 },
+  { name: 'W6', dims: 3, shape: [2, 16, 24, 64, 64], quick: [1, 2, 24, 64, 64], kernel: 2, stride: 2, padding: 0 },
+  { name: 'W7', dims: 2, channelsLast: true, shape: [4, 112, 112, 64], quick: [1, 112, 112, 16], kernel: 2, stride: 2, padding: 0 },
+].map((w) => ({
+  ...w,
+  channelsLast: !!w.channelsLast,
+  kind: `${w.dims}d${w.channelsLast ? ' NHWC' : ''}`,
+  tag: `k${w.kernel}s${w.stride}${w.padding ? `p${w.padding}` : ''}`,
+}));
 const PASSES = ['fwd', 'fwd+bwd'];
 const BETA = 1;
 
@@ -40,9 +51,10 @@ const USAGE = `Usage: npm run bench -- [--quick] [--runs N] [--warmup N] [--impl
   --warmup N     untimed runs before timing (default 3)
   --impl a,b     only implementations whose name contains one of these (the reference
                  '${REFERENCE}' and the baseline '${BASELINE}' always run)
-  WORKLOAD       only workloads whose name or tag contains it, e.g. W1, k3s1 (any number)
+  WORKLOAD       only workloads whose name or tag contains it or whose kind it is,
+                 e.g. W1, k3s1, 1d, 3d, nhwc (any number)
 
-Workloads: ${WORKLOADS.map((w) => `${w.name} [${w.shape}] ${w.tag}`).join('; ')}`;
+Workloads: ${WORKLOADS.map((w) => `${w.name} ${w.kind} [${w.shape}] ${w.tag}`).join('; ')}`;
 
 function parseCli() {
   const { values, positionals } = parseArgs({
@@ -65,7 +77,8 @@ function parseCli() {
   const warmup = values.warmup !== undefined ? int(values.warmup, 'warmup', 0) : values.quick ? 1 : 3;
   const filters = positionals.map((p) => p.toLowerCase());
   const workloads = WORKLOADS.filter((w) => filters.length === 0
-    || filters.some((f) => w.name.toLowerCase() === f || w.tag.toLowerCase().includes(f) || `${w.name} ${w.tag}`.toLowerCase().includes(f)));
+    || filters.some((f) => w.name.toLowerCase() === f || w.tag.toLowerCase().includes(f) || w.kind.toLowerCase() === f
+      || `${w.name} ${w.kind} ${w.tag}`.toLowerCase().includes(f)));
   if (workloads.length === 0) { console.error(`no workload matches ${positionals.join(', ')}\n\n${USAGE}`); process.exit(2); }
   const implFilter = values.impl ? values.impl.toLowerCase().split(',').filter(Boolean) : null;
   const impls = implementations.filter((i) => i.name === REFERENCE || i.name === BASELINE || !implFilter
@@ -73,16 +86,26 @@ function parseCli() {
   return { quick: values.quick, runs, warmup, workloads, impls, filters: positionals, implFilter: values.impl ?? null };
 }
 
+/**
+ * A workload as the implementations see it (see impls/index.mjs). x and g are in the library's
+ * layout (`shape`, `outShape`); ncShape / ncOutShape give the same tensors channels first.
+ */
 function makeWorkload(spec, quick, seed) {
   const shape = quick ? spec.quick : spec.shape;
-  const [N, C, H, W] = shape;
-  const geo = { kernel: [spec.kernel, spec.kernel], stride: [spec.stride, spec.stride], padding: [spec.padding, spec.padding], beta: BETA };
-  const outSize = [0, 1].map((i) => pooledSize(shape[2 + i], geo.kernel[i], geo.stride[i], geo.padding[i]));
-  const outShape = [N, C, ...outSize];
+  const d = spec.dims;
+  const N = shape[0];
+  const C = spec.channelsLast ? shape[d + 1] : shape[1];
+  const spatial = spec.channelsLast ? shape.slice(1, d + 1) : shape.slice(2);
+  const rep = (v) => Array.from({ length: d }, () => v);
+  const geo = { kernel: rep(spec.kernel), stride: rep(spec.stride), padding: rep(spec.padding), beta: BETA };
+  const outSize = spatial.map((s, i) => pooledSize(s, geo.kernel[i], geo.stride[i], geo.padding[i]));
+  const outShape = spec.channelsLast ? [N, ...outSize, C] : [N, C, ...outSize];
+  const options = { kernelSize: spec.kernel, stride: spec.stride, padding: spec.padding, beta: BETA };
+  if (spec.channelsLast) options.dataFormat = 'channelsLast';
   return {
-    name: spec.name, tag: spec.tag, label: `${spec.name} [${shape.join(',')}] ${spec.tag}`,
-    shape, outSize, outShape, geo,
-    options: { kernelSize: spec.kernel, stride: spec.stride, padding: spec.padding, beta: BETA },
+    name: spec.name, tag: spec.tag, kind: spec.kind, label: `${spec.name} ${spec.kind} [${shape.join(',')}] ${spec.tag}`,
+    dims: d, channelsLast: spec.channelsLast, N, C, spatial,
+    shape, outSize, outShape, ncShape: [N, C, ...spatial], ncOutShape: [N, C, ...outSize], geo, options,
     x: { data: randn(count(shape), seed), shape },
     g: { data: randn(count(outShape), seed + 1), shape: outShape },
     elements: count(shape),
@@ -204,7 +227,7 @@ async function main() {
       const setup = setups.get(impl.name);
       let state = null;
       for (const pass of PASSES) {
-        const row = { workload: w.label, workloadName: w.name, tag: w.tag, shape: w.shape, options: w.options, pass, impl: impl.name, elements: w.elements,
+        const row = { workload: w.label, workloadName: w.name, kind: w.kind, tag: w.tag, shape: w.shape, options: w.options, pass, impl: impl.name, elements: w.elements,
           ms: null, samplesMs: null, melemPerSec: null, speedupVsNaive: null, status: 'ok', note: null, validation: null };
         rows.push(row);
         const why = !setup.ok ? setup.reason : impl.unsupported(w, pass);
@@ -279,17 +302,21 @@ async function main() {
   };
   writeFileSync(path.join(HERE, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 
-  const groups = [];
-  for (const w of cfg.workloads) for (const p of PASSES) {
-    const r = rows.find((x) => x.workloadName === w.name && x.pass === p);
-    groups.push({ key: [w.name, p], label: `${w.name} ${w.tag}`, sub: p, detail: `[${r.shape.join(',')}]` });
-  }
   const series = cfg.impls.map((i) => i.name);
+  const panels = PASSES.map((p) => ({
+    title: p === 'fwd' ? 'forward (fwd)' : 'forward + backward (fwd+bwd)',
+    groups: cfg.workloads.map((w) => {
+      const r = rows.find((x) => x.workloadName === w.name && x.pass === p);
+      return {
+        label: `${w.name} ${w.kind}`, sub: w.tag, detail: `[${r.shape.join(',')}]`,
+        values: series.map((name) => rows.find((x) => x.workloadName === w.name && x.pass === p && x.impl === name)?.melemPerSec ?? null),
+      };
+    }),
+  }));
   const svg = barChart({
-    title: 'SoftPool 2d throughput: softpool-wasm vs peers (one thread, Node)',
+    title: 'SoftPool throughput (1D, 2D, 3D, channels last): softpool-wasm vs peers (one thread, Node)',
     subtitle: `${machine.cpu}, node ${machine.node}, ${machine.date.slice(0, 10)}; median of ${cfg.runs} runs${cfg.quick ? ' (quick mode)' : ''}; beta ${BETA}`,
-    groups, series,
-    value: (g, s) => rows.find((r) => r.workloadName === groups[g].key[0] && r.pass === groups[g].key[1] && r.impl === series[s])?.melemPerSec ?? null,
+    panels, series,
   });
   writeFileSync(path.join(HERE, 'results.svg'), svg);
   console.log(`wrote bench/results.json and bench/results.svg (${seconds.toFixed(0)} s)`);

@@ -6,11 +6,17 @@
 //   prepare(workload)            untimed: layout changes, sessions, ...; returns a state
 //   forward(state)               timed; may be async
 //   forwardBackward(state)       timed; may be omitted when unsupported() says so
-//   readForward(result, state)   untimed: the output as NCHW Float32Array, for validation
-//   readBackward(result, state)  untimed: { y, gradInput (NCHW), gradBeta }
+//   readForward(result, state)   untimed: the output as a Float32Array in the library's layout
+//                                (the workload's outShape), for validation
+//   readBackward(result, state)  untimed: { y, gradInput (the workload's layout), gradBeta }
 //   dispose(state)
-// `workload` carries x, g (gradOutput) as { data, shape } NCHW tensors, options (the
-// library's options object), shape, outSize, outShape and geo { kernel, stride, padding, beta }.
+// `workload` carries
+//   dims (1, 2 or 3 spatial dims), channelsLast (boolean), N, C, spatial, outSize,
+//   shape, outShape                the library's layout: [N, C, ...spatial] or [N, ...spatial, C]
+//   ncShape, ncOutShape            the same channels first
+//   x, g (gradOutput)              { data, shape } in the library's layout
+//   options                        the library's options object (dataFormat when channelsLast)
+//   geo                            { kernel, stride, padding } (arrays of dims numbers), beta
 // REFERENCE is the entry every other one is validated against; BASELINE is the
 // denominator of the ratio column.
 

@@ -1,4 +1,5 @@
-// This library through its public API.
+// This library through its public API: softPool1d / 2d / 3d and their Backward for 1-3
+// spatial dims; channelsLast workloads pass dataFormat: 'channelsLast' (in w.options).
 //
 //   copy mode (default): plain Float32Array tensors in and out; every call copies the input
 //     into wasm memory and the result out into a fresh array, exactly as a user pays for it.
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 /**
  * @param {object} o
  * @param {string} o.name      label in the table
- * @param {() => Promise<any>} o.load  returns the module namespace (init, softPool2d, softPool2dBackward, allocTensor)
+ * @param {() => Promise<any>} o.load  returns the module namespace (init, softPool{1,2,3}d[Backward], allocTensor)
  * @param {object} [o.initOptions]     passed to init(), e.g. { wasm: path } for another build
  * @param {boolean} [o.zeroCopy]       use allocTensor() tensors and options.out
  * @param {string} [o.source]          where the module comes from, recorded in results.json
@@ -34,27 +35,30 @@ export function softpoolWasm({ name, load, initOptions, zeroCopy = false, source
       if (zeroCopy && typeof lib.allocTensor !== 'function') throw new Error('this build of the library has no allocTensor()');
       return { source: source ?? null, wasm: initOptions?.wasm ? String(initOptions.wasm) : 'default (build/softpool.wasm)', zeroCopy };
     },
-    unsupported() { return null; },
+    unsupported(w) {
+      return typeof lib[`softPool${w.dims}d`] === 'function' ? null : `this build of the library has no softPool${w.dims}d`;
+    },
     prepare(w) {
-      if (!zeroCopy) return { x: w.x, g: w.g, options: w.options };
+      const fns = { fwd: lib[`softPool${w.dims}d`], bwd: lib[`softPool${w.dims}dBackward`] };
+      if (!zeroCopy) return { x: w.x, g: w.g, options: w.options, ...fns };
       const tensor = (t) => { const wt = lib.allocTensor(t.shape); wt.data.set(t.data); return wt; };
       // allocate everything first: a later allocation may grow memory (views are re-made by .data)
-      const s = { x: tensor(w.x), g: tensor(w.g), y: lib.allocTensor(w.outShape), gx: lib.allocTensor(w.shape), options: w.options };
+      const s = { x: tensor(w.x), g: tensor(w.g), y: lib.allocTensor(w.outShape), gx: lib.allocTensor(w.shape), options: w.options, ...fns };
       s.fwdOptions = { ...w.options, out: s.y };
       s.bwdOptions = { ...w.options, out: s.gx };
       return s;
     },
     forward(s) {
-      return zeroCopy ? lib.softPool2d(s.x, s.fwdOptions) : lib.softPool2d(s.x, s.options).data;
+      return zeroCopy ? s.fwd(s.x, s.fwdOptions) : s.fwd(s.x, s.options).data;
     },
     forwardBackward(s) {
       if (zeroCopy) {
-        lib.softPool2d(s.x, s.fwdOptions);
-        const { gradBeta } = lib.softPool2dBackward(s.x, s.g, s.bwdOptions);
+        s.fwd(s.x, s.fwdOptions);
+        const { gradBeta } = s.bwd(s.x, s.g, s.bwdOptions);
         return { gradBeta };
       }
-      const y = lib.softPool2d(s.x, s.options);
-      const { gradInput, gradBeta } = lib.softPool2dBackward(s.x, s.g, s.options);
+      const y = s.fwd(s.x, s.options);
+      const { gradInput, gradBeta } = s.bwd(s.x, s.g, s.options);
       return { y: y.data, gradInput: gradInput.data, gradBeta };
     },
     readForward(r, s) { return zeroCopy ? s.y.data.slice() : r; },

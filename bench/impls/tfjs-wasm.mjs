@@ -1,9 +1,12 @@
 // TensorFlow.js with its WebAssembly backend, single-threaded SIMD build, SoftPool
 // as a composite of ops in NHWC (TF.js pooling is channels-last):
 //
-//   m = max(x, axes=[H,W])             per-plane max, a constant shift: y does not depend on it
+//   m = max(x, axes=spatial)           per-plane max, a constant shift: y does not depend on it
 //   e = exp(beta * (x - m))
 //   y = avgPool(e * x) / avgPool(e)    the divisors cancel; padded cells add 0 to both sums
+//
+// 1D runs as 2D with H = 1 ([N, 1, L, C], kernel [1, k]: tfjs has no 1D pooling op); 3D uses
+// tf.avgPool3d on [N, D, H, W, C] (the wasm backend has AvgPool3D and AvgPool3DGrad kernels).
 //
 // Padding: the forward pass uses avgPool's own explicit padding. Its gradient does not match
 // it: the forward AvgPool divides each window by the cells inside the input, AvgPoolGrad by the
@@ -17,7 +20,8 @@
 // gives 0/0 = NaN; this library subtracts each window's own pivot and cannot underflow so.
 // The benchmark data (standard normal, beta 1) stays far from that.
 //
-// Input arrives already in NHWC (transposed outside the timing); timing covers making the
+// Input arrives already channels last (channels-first workloads are transposed outside the
+// timing; channelsLast ones are tfjs's native layout and used as is); timing covers making the
 // input tensor (copy in), the ops, and dataSync() (copy out). The backward pass is
 // tf.valueAndGrads over (x, beta) with gradOutput as dy; m is computed outside the
 // differentiated function (as a constant), which is exact because y is invariant to it.
@@ -32,7 +36,7 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { nchwToNhwc, nhwcToNchw } from '../lib/util.mjs';
+import { toChannelsLast, toChannelsFirst } from '../lib/util.mjs';
 
 /** Registers tfjs-core's own gradient definitions (see above). */
 async function registerGradients(require) {
@@ -66,32 +70,47 @@ export function tfjsWasm() {
       if (!tf.getGradient('AvgPool')) throw new Error('tfjs gradient definitions are not registered');
       return { build: 'tfjs-backend-wasm-simd.wasm', threads: 1, gradients: 'tfjs-core dist/register_all_gradients.js, bundled with esbuild' };
     },
-    unsupported() { return null; },
+    unsupported(w) {
+      const p = w.geo.padding;
+      if (w.dims === 3 && p.some((v) => v !== p[0])) return 'tf.avgPool3d takes one padding number for all three dims';
+      return null;
+    },
     prepare(w) {
-      const [N, C, H, W] = w.shape;
-      const [OH, OW] = w.outSize;
-      const [pH, pW] = w.geo.padding;
+      const { N, C, dims } = w;
+      // tfjs view of the spatial dims: 1D as [1, L]
+      const sp = dims === 1 ? [1, ...w.spatial] : w.spatial;
+      const osp = dims === 1 ? [1, ...w.outSize] : w.outSize;
+      const lift = (a, v) => (dims === 1 ? [v, ...a] : a);
+      const k = lift(w.geo.kernel, 1), st = lift(w.geo.stride, 1), pd = lift(w.geo.padding, 0);
+      const rank = sp.length + 2;
+      const zero = pd.every((v) => v === 0);
+      const explicit = [[0, 0], ...pd.map((v) => [v, v]), [0, 0]];
       return {
-        xShape: [N, H, W, C],
-        gShape: [N, OH, OW, C],
-        x: nchwToNhwc(w.x.data, w.shape),
-        g: nchwToNhwc(w.g.data, [N, C, OH, OW]),
-        nchw: w.shape,
-        outNchw: [N, C, OH, OW],
-        k: w.geo.kernel, s: w.geo.stride, beta: w.geo.beta,
+        rank,
+        xShape: [N, ...sp, C],
+        gShape: [N, ...osp, C],
+        // channels last in, untimed; a channelsLast workload is already in tfjs's layout
+        x: w.channelsLast ? w.x.data : toChannelsLast(w.x.data, w.ncShape),
+        g: w.channelsLast ? w.g.data : toChannelsLast(w.g.data, w.ncOutShape),
+        channelsLast: w.channelsLast,
+        ncShape: w.ncShape,
+        ncOutShape: w.ncOutShape,
+        axes: sp.map((_, i) => i + 1),
+        k, s: st, beta: w.geo.beta,
         // forward: the pooling op's own padding (pad cells excluded from its divisor, which cancels)
-        pad: pH === 0 && pW === 0 ? 'valid' : pH === pW ? pH : [[0, 0], [pH, pH], [pW, pW], [0, 0]],
+        pad: zero ? 'valid' : rank === 5 || pd.every((v) => v === pd[0]) ? pd[0] : explicit,
         // backward: explicit zero padding of e*x and e, then 'valid' pooling (see the header)
-        zeroPad: pH === 0 && pW === 0 ? null : [[0, 0], [pH, pH], [pW, pW], [0, 0]],
+        zeroPad: zero ? null : explicit,
       };
     },
     forward(s) {
       let out;
       tf.tidy(() => {
-        const x = tf.tensor4d(s.x, s.xShape, 'float32');
-        const m = tf.max(x, [1, 2], true);
+        const x = tf.tensor(s.x, s.xShape, 'float32');
+        const m = tf.max(x, s.axes, true);
         const e = tf.exp(tf.mul(tf.sub(x, m), tf.scalar(s.beta)));
-        const y = tf.div(tf.avgPool(tf.mul(e, x), s.k, s.s, s.pad), tf.avgPool(e, s.k, s.s, s.pad));
+        const pool = (t) => (s.rank === 5 ? tf.avgPool3d(t, s.k, s.s, s.pad) : tf.avgPool(t, s.k, s.s, s.pad));
+        const y = tf.div(pool(tf.mul(e, x)), pool(e));
         out = y.dataSync();
       });
       return out;
@@ -99,11 +118,12 @@ export function tfjsWasm() {
     forwardBackward(s) {
       let out;
       tf.tidy(() => {
-        const x = tf.tensor4d(s.x, s.xShape, 'float32');
-        const dy = tf.tensor4d(s.g, s.gShape, 'float32');
+        const x = tf.tensor(s.x, s.xShape, 'float32');
+        const dy = tf.tensor(s.g, s.gShape, 'float32');
         const b = tf.scalar(s.beta);
-        const m = tf.max(x, [1, 2], true);
-        const pool = s.zeroPad ? (t) => tf.avgPool(tf.pad(t, s.zeroPad), s.k, s.s, 'valid') : (t) => tf.avgPool(t, s.k, s.s, 'valid');
+        const m = tf.max(x, s.axes, true);
+        const valid = (t) => (s.rank === 5 ? tf.avgPool3d(t, s.k, s.s, 'valid') : tf.avgPool(t, s.k, s.s, 'valid'));
+        const pool = s.zeroPad ? (t) => valid(tf.pad(t, s.zeroPad)) : valid;
         const f = (xx, bb) => {
           const e = tf.exp(tf.mul(tf.sub(xx, m), bb));
           return tf.div(pool(tf.mul(e, xx)), pool(e));
@@ -113,9 +133,11 @@ export function tfjsWasm() {
       });
       return out;
     },
-    readForward(r, s) { return nhwcToNchw(r, s.outNchw); },
+    // back to the library's layout for validation (untimed)
+    readForward(r, s) { return s.channelsLast ? r : toChannelsFirst(r, s.ncOutShape); },
     readBackward(r, s) {
-      return { y: nhwcToNchw(r.y, s.outNchw), gradInput: nhwcToNchw(r.gradInput, s.nchw), gradBeta: r.gradBeta };
+      if (s.channelsLast) return r;
+      return { y: toChannelsFirst(r.y, s.ncOutShape), gradInput: toChannelsFirst(r.gradInput, s.ncShape), gradBeta: r.gradBeta };
     },
     dispose() {
       const n = tf.memory().numTensors;

@@ -110,22 +110,27 @@ export function encodeModel(g) {
 }
 
 /**
- * The SoftPool composite in NCHW, opset 13:
- *   m = ReduceMax(X, axes=[2,3])  (per-plane max: a constant shift, so y is unchanged)
+ * The SoftPool composite channels first ([N, C, ...spatial], 1 to 3 spatial dims), opset 13:
+ *   m = ReduceMax(X, axes=spatial)  (per-plane max: a constant shift, so y is unchanged)
  *   e = Exp(beta * (X - m));  Y = AveragePool(e * X) / AveragePool(e)
  * AveragePool excludes padding from its divisor by default (count_include_pad=0); the divisor
  * cancels in the ratio anyway, and padded cells add 0 to both sums.
  */
 export function softPoolModel({ shape, kernel, stride, padding, beta }) {
-  const pool = { kernel_shape: kernel, strides: stride, pads: [padding[0], padding[1], padding[0], padding[1]] };
+  const d = shape.length - 2;
+  if (d < 1 || d > 3 || kernel.length !== d || stride.length !== d || padding.length !== d) {
+    throw new RangeError(`softPoolModel: shape ${shape} does not match ${kernel.length}-d window`);
+  }
+  const pool = { kernel_shape: kernel, strides: stride, pads: [...padding, ...padding] };
+  const axes = Array.from({ length: d }, (_, i) => i + 2);
   return encodeModel({
     name: 'softpool_composite',
     opset: 13,
     inputs: [{ name: 'X', dims: shape }],
-    outputs: [{ name: 'Y', dims: ['N', 'C', 'OH', 'OW'] }],
+    outputs: [{ name: 'Y', dims: ['N', 'C', ...['OD', 'OH', 'OW'].slice(3 - d)] }],
     initializers: [{ name: 'beta', dims: [], data: new Float32Array([beta]) }],
     nodes: [
-      { op: 'ReduceMax', inputs: ['X'], outputs: ['m'], attrs: { axes: [2, 3], keepdims: 1 } },
+      { op: 'ReduceMax', inputs: ['X'], outputs: ['m'], attrs: { axes, keepdims: 1 } },
       { op: 'Sub', inputs: ['X', 'm'], outputs: ['d'] },
       { op: 'Mul', inputs: ['d', 'beta'], outputs: ['bd'] },
       { op: 'Exp', inputs: ['bd'], outputs: ['e'] },

@@ -25,27 +25,32 @@ export function randn(n, seed) {
   return out;
 }
 
-export function nchwToNhwc(src, [N, C, H, W]) {
+/**
+ * Channels first [N, C, ...spatial] -> channels last [N, ...spatial, C]. Only the product of the
+ * spatial sizes matters, so this serves 1D, 2D and 3D alike.
+ */
+export function toChannelsLast(src, [N, C, ...spatial]) {
   const dst = new Float32Array(src.length);
-  const HW = H * W;
+  const S = count(spatial);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const s = (n * C + c) * HW;
-      let d = n * HW * C + c;
-      for (let i = 0; i < HW; i++, d += C) dst[d] = src[s + i];
+      const s = (n * C + c) * S;
+      let d = n * S * C + c;
+      for (let i = 0; i < S; i++, d += C) dst[d] = src[s + i];
     }
   }
   return dst;
 }
 
-export function nhwcToNchw(src, [N, C, H, W]) {
+/** Channels last [N, ...spatial, C] -> channels first; the shape is given channels first [N, C, ...spatial]. */
+export function toChannelsFirst(src, [N, C, ...spatial]) {
   const dst = new Float32Array(src.length);
-  const HW = H * W;
+  const S = count(spatial);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const d = (n * C + c) * HW;
-      let s = n * HW * C + c;
-      for (let i = 0; i < HW; i++, s += C) dst[d + i] = src[s];
+      const d = (n * C + c) * S;
+      let s = n * S * C + c;
+      for (let i = 0; i < S; i++, s += C) dst[d + i] = src[s];
     }
   }
   return dst;
