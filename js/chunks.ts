@@ -2,8 +2,8 @@
 // Pieces are whole units (a channels-first plane, or a channels-last batch item) when one
 // unit fits; otherwise a unit is cut along its outermost spatial dim into bands of output
 // rows, each with the input rows its windows need. Every piece's input and output are
-// contiguous ranges of the full tensors. Backward pieces overlap in their input rows, so
-// their gradients are added, not stored.
+// contiguous ranges of the full tensors. Bands of one unit overlap in their input rows; the
+// runner makes each band continue the gradient sums there, so results match a one-shot run.
 
 import type { PoolGeometry } from './geometry.js';
 
