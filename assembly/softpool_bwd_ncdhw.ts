@@ -10,7 +10,7 @@
 
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4 } from "./simd_gather";
-import { interiorStart, interiorEnd } from "./pool_geometry";
+import { interiorStart, interiorEnd, windowStart, windowEnd } from "./pool_geometry";
 import { planeExp, SHARED_RANGE, SHARED_S_MIN } from "./plane_exp";
 import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE, pivot4 } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
@@ -41,13 +41,9 @@ export function softpool_bwd_ncdhw(
       shared = flags != 0 ? load<u8>(flags + <usize>pl) != 0 : planeExp(x + planeOff, D * H * W, beta, ePlane, top, bottom);
     }
     for (let od = 0; od < OD; od++) {
-      let d0 = od * sD - pD;
-      let d1 = min(d0 + kD, D);
-      d0 = max(d0, 0);
+      let d0 = windowStart(od, D, OD, kD, sD, pD, false), d1 = windowEnd(od, D, OD, kD, sD, pD, false);
       for (let oh = 0; oh < OH; oh++) {
-        let r0 = oh * sH - pH;
-        let r1 = min(r0 + kH, H);
-        r0 = max(r0, 0);
+        let r0 = windowStart(oh, H, OH, kH, sH, pH, false), r1 = windowEnd(oh, H, OH, kH, sH, pH, false);
         let nd = d1 - d0, nr = r1 - r0;
         let rowOff = planeOff + <usize>d0 * sliceB + <usize>r0 * rowB;
         let xRow = x + rowOff, gxRow = gx + rowOff;
@@ -74,9 +70,7 @@ function bwdScalar(
 ): f64 {
   let gb = 0.0;
   for (let o = from; o < to; o++) {
-    let c0 = o * sW - pW;
-    let c1 = min(c0 + kW, W);
-    c0 = max(c0, 0);
+    let c0 = windowStart(o, W, 0, kW, sW, pW, false), c1 = windowEnd(o, W, 0, kW, sW, pW, false);
     let off = <usize>c0 << 2;
     gb += softpoolWindowBwdF32(xRow + off, gxRow + off, nd, nr, c1 - c0, sliceB, rowB, 4, beta, load<f32>(gRow + (<usize>o << 2)));
   }

@@ -11,7 +11,7 @@
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4 } from "./simd_gather";
 import { finishFwd4, pivot4 } from "./simd_window";
-import { interiorStart, interiorEnd } from "./pool_geometry";
+import { interiorStart, interiorEnd, windowStart, windowEnd } from "./pool_geometry";
 import { planeExp, SHARED_S_MIN } from "./plane_exp";
 import { softpoolWindowF32 } from "./window_f32";
 
@@ -40,13 +40,9 @@ export function softpool_fwd_ncdhw(
     if (ASC_FEATURE_SIMD && e != 0) shared = planeExp(xPlane, D * H * W, beta, ePlane, top, bottom);
     if (flags != 0) store<u8>(flags + <usize>pl, shared ? 1 : 0);
     for (let od = 0; od < OD; od++) {
-      let d0 = od * sD - pD;
-      let d1 = min(d0 + kD, D);
-      d0 = max(d0, 0);
+      let d0 = windowStart(od, D, OD, kD, sD, pD, false), d1 = windowEnd(od, D, OD, kD, sD, pD, false);
       for (let oh = 0; oh < OH; oh++) {
-        let r0 = oh * sH - pH;
-        let r1 = min(r0 + kH, H);
-        r0 = max(r0, 0);
+        let r0 = windowStart(oh, H, OH, kH, sH, pH, false), r1 = windowEnd(oh, H, OH, kH, sH, pH, false);
         let nd = d1 - d0, nr = r1 - r0;
         let xRow = xPlane + <usize>d0 * sliceB + <usize>r0 * rowB;
         let yRow = yPlane + ((<usize>od * <usize>OH + <usize>oh) * <usize>OW << 2);
@@ -71,9 +67,7 @@ function fwdScalar(
   yRow: usize, from: i32, to: i32,
 ): void {
   for (let o = from; o < to; o++) {
-    let c0 = o * sW - pW;
-    let c1 = min(c0 + kW, W);
-    c0 = max(c0, 0);
+    let c0 = windowStart(o, W, 0, kW, sW, pW, false), c1 = windowEnd(o, W, 0, kW, sW, pW, false);
     store<f32>(yRow + (<usize>o << 2), softpoolWindowF32(xRow + (<usize>c0 << 2), nd, nr, c1 - c0, sliceB, rowB, 4, beta));
   }
 }
