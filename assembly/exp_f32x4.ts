@@ -44,6 +44,8 @@
 //   FLUSHED TO ZERO; x > XMAX (incl. +Infinity) -> +Infinity.
 // No branches: exp_nonpos_f32x4 costs 17 SIMD instructions per 4 lanes.
 
+import { madd4, nmadd4, madd, nmadd } from "./simd_fma";
+
 /** log2(e), rounded to f32. */
 const LOG2E: f32 = 1.44269502162933349609375; // 0x3FB8AA3B
 /** High part of ln(2): 15 significant bits, so n*LN2_HI is exact for |n| <= 128. */
@@ -72,20 +74,14 @@ const XMAX: f32 = 88.72283172607421875; // 0x42B17217
 /** 2^n * exp(r) for x already clamped to [XMIN, XMAX]. */
 // @ts-ignore: decorator
 @inline function expCore_f32x4(xc: v128): v128 {
-  const big = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUNDER));
+  const big = madd4(xc, f32x4.splat(LOG2E), f32x4.splat(ROUNDER));
   const n = f32x4.sub(big, f32x4.splat(ROUNDER));
-  const r = f32x4.sub(
-    f32x4.sub(xc, f32x4.mul(n, f32x4.splat(LN2_HI))),
-    f32x4.mul(n, f32x4.splat(LN2_LO)),
-  );
-  let q = f32x4.add(f32x4.mul(f32x4.splat(P6), r), f32x4.splat(P5));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(P4));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(P3));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(P2));
-  const p = f32x4.add(
-    f32x4.splat(1.0),
-    f32x4.add(r, f32x4.mul(f32x4.mul(r, r), q)),
-  );
+  const r = nmadd4(n, f32x4.splat(LN2_LO), nmadd4(n, f32x4.splat(LN2_HI), xc));
+  let q = madd4(f32x4.splat(P6), r, f32x4.splat(P5));
+  q = madd4(q, r, f32x4.splat(P4));
+  q = madd4(q, r, f32x4.splat(P3));
+  q = madd4(q, r, f32x4.splat(P2));
+  const p = f32x4.add(f32x4.splat(1.0), madd4(f32x4.mul(r, r), q, r));
   // (bits(big) << 23) == n << 23: ROUNDER's own bits all shift out of the word.
   return i32x4.add(p, i32x4.shl(big, 23));
 }
@@ -115,14 +111,14 @@ const XMAX: f32 = 88.72283172607421875; // 0x42B17217
 /** 2^n * exp(r) for x already clamped to [XMIN, XMAX]: scalar twin of expCore_f32x4. */
 // @ts-ignore: decorator
 @inline function expCore_f32(xc: f32): f32 {
-  const big = xc * LOG2E + ROUNDER;
+  const big = madd(xc, LOG2E, ROUNDER);
   const n = big - ROUNDER;
-  const r = (xc - n * LN2_HI) - n * LN2_LO;
-  let q = P6 * r + P5;
-  q = q * r + P4;
-  q = q * r + P3;
-  q = q * r + P2;
-  const p: f32 = <f32>1.0 + (r + (r * r) * q);
+  const r = nmadd(n, LN2_LO, nmadd(n, LN2_HI, xc));
+  let q = madd(P6, r, P5);
+  q = madd(q, r, P4);
+  q = madd(q, r, P3);
+  q = madd(q, r, P2);
+  const p: f32 = <f32>1.0 + madd(r * r, q, r);
   return reinterpret<f32>(reinterpret<i32>(p) + (reinterpret<i32>(big) << 23));
 }
 

@@ -7,3 +7,8 @@ export { softpool_bwd_ncdhw } from "./softpool_bwd_ncdhw";
 export { softpool_fwd_ndhwc } from "./softpool_fwd_ndhwc";
 export { softpool_bwd_ndhwc } from "./softpool_bwd_ndhwc";
 export { softpool_adaptive_fwd_ncdhw, softpool_adaptive_bwd_ncdhw } from "./softpool_adaptive_ncdhw";
+
+/** Which build this is, for the loader: bit 0 = WebAssembly SIMD, bit 1 = relaxed SIMD (FMA). */
+export function features(): i32 {
+  return (ASC_FEATURE_SIMD ? 1 : 0) | (ASC_FEATURE_RELAXED_SIMD ? 2 : 0);
+}

@@ -1,5 +1,5 @@
 // softpool-wasm: SoftPool (Stergiou et al., ICCV 2021) as one WebAssembly SIMD module.
-export { init, stats, simdSupported, backend } from './wasm.js';
+export { init, stats, simdSupported, relaxedSimdSupported, backend } from './wasm.js';
 export { allocTensor, WasmTensor } from './tensor.js';
 export {
   softPool1d, softPool2d, softPool3d, softPool1dBackward, softPool2dBackward, softPool3dBackward,

@@ -9,6 +9,7 @@ export type { Backend };
 export { fetchBytes };
 
 export function packagedWasm(backend: Backend): URL | Uint8Array {
+  if (backend === 'relaxed') return new URL('../build/softpool.relaxed.wasm', import.meta.url);
   return backend === 'simd'
     ? new URL('../build/softpool.wasm', import.meta.url)
     : new URL('../build/softpool.scalar.wasm', import.meta.url);

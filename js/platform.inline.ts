@@ -1,5 +1,5 @@
 // platform.ts for the single-file build (dist/softpool.inline.js, `softpool-wasm/inline`):
-// both modules are embedded as base64 (esbuild's `define` fills the two constants), so
+// all three modules are embedded as base64 (esbuild's `define` fills the three constants), so
 // init() needs no file and no network. It has no `node:` import either, for edge bundlers.
 
 import { deno, fetchBytes, pageUrl, type Backend } from './platform-common.js';
@@ -9,12 +9,15 @@ export { fetchBytes };
 
 declare const __SOFTPOOL_SIMD_WASM_BASE64__: string;
 declare const __SOFTPOOL_SCALAR_WASM_BASE64__: string;
+declare const __SOFTPOOL_RELAXED_WASM_BASE64__: string;
 
 export function packagedWasm(backend: Backend): URL | Uint8Array {
   if (typeof __SOFTPOOL_SIMD_WASM_BASE64__ !== 'string') {
     throw new Error('softpool-wasm: platform.inline is only usable through the single-file build (softpool-wasm/inline)');
   }
-  return decodeBase64(backend === 'simd' ? __SOFTPOOL_SIMD_WASM_BASE64__ : __SOFTPOOL_SCALAR_WASM_BASE64__);
+  const text = backend === 'relaxed' ? __SOFTPOOL_RELAXED_WASM_BASE64__
+    : backend === 'simd' ? __SOFTPOOL_SIMD_WASM_BASE64__ : __SOFTPOOL_SCALAR_WASM_BASE64__;
+  return decodeBase64(text);
 }
 
 export function decodeBase64(text: string): Uint8Array {

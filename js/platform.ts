@@ -10,6 +10,7 @@ export { fetchBytes };
 
 /** The packaged module of a build: a URL next to dist/, fetched or read by the caller. */
 export function packagedWasm(backend: Backend): URL | Uint8Array {
+  if (backend === 'relaxed') return new URL('../build/softpool.relaxed.wasm', import.meta.url);
   return backend === 'simd'
     ? new URL('../build/softpool.wasm', import.meta.url)
     : new URL('../build/softpool.scalar.wasm', import.meta.url);

@@ -34,16 +34,20 @@ export interface AdaptiveSoftPoolOptions {
 
 export type WasmSource = URL | string | BufferSource | WebAssembly.Module | Response;
 
-/** The two builds of the module: WebAssembly SIMD (f32x4) or plain scalar code. */
-export type Backend = 'simd' | 'scalar';
+/**
+ * The three builds of the module: 'relaxed' (WebAssembly SIMD plus relaxed SIMD's fused
+ * multiply-add), 'simd' (WebAssembly SIMD, f32x4) or 'scalar' (plain scalar code).
+ */
+export type Backend = 'relaxed' | 'simd' | 'scalar';
 
 export interface InitOptions {
   /** Where to load the module from; default: the packaged build that `backend` selects. */
   wasm?: WasmSource;
   /**
-   * 'auto' (default): the SIMD build where the runtime supports WebAssembly SIMD, else the
-   * scalar build. 'simd' or 'scalar' forces one ('simd' rejects where SIMD is missing). With
-   * `wasm`, it says which build that module is (by default read from its bytes).
+   * 'auto' (default): the fastest build the runtime supports: 'relaxed' where it has relaxed
+   * SIMD, else 'simd' where it has WebAssembly SIMD, else 'scalar'. 'relaxed', 'simd' or
+   * 'scalar' forces one (and rejects where the runtime lacks its features). With `wasm`, it
+   * says which build that module is (by default the module says so itself).
    */
   backend?: Backend | 'auto';
   /**

@@ -41,12 +41,25 @@ export function simdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
-/** The build in use: 'simd' or 'scalar'; null until init() has completed. */
+// (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))).
+const ZERO_V128 = [253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...ZERO_V128, ...ZERO_V128, ...ZERO_V128, 253, 133, 2, 11,
+]);
+
+/** Whether the runtime has WebAssembly relaxed SIMD (fused multiply-add), which the 'relaxed' build needs. */
+export function relaxedSimdSupported(): boolean {
+  return simdSupported() && WebAssembly.validate(RELAXED_PROBE);
+}
+
+/** The build in use: 'relaxed', 'simd' or 'scalar'; null until init() has completed. */
 export function backend(): Backend | null {
   return active;
 }
 
-const BACKENDS = ['auto', 'simd', 'scalar'] as const;
+const BACKENDS = ['auto', 'relaxed', 'simd', 'scalar'] as const;
+const BACKEND_NAMES = "'auto', 'relaxed', 'simd' or 'scalar'";
 
 /** Default for init's maxMemoryBytes: the most wasm memory one call's buffers may take. */
 export const DEFAULT_MAX_MEMORY_BYTES = 256 * 2 ** 20;
@@ -69,10 +82,10 @@ export function init(options: InitOptions = {}): Promise<void> {
   }
   const requested = options.backend ?? 'auto';
   if (typeof requested !== 'string') {
-    return Promise.reject(new TypeError(`init: options.backend must be 'auto', 'simd' or 'scalar', got ${Object.prototype.toString.call(requested)}`));
+    return Promise.reject(new TypeError(`init: options.backend must be ${BACKEND_NAMES}, got ${Object.prototype.toString.call(requested)}`));
   }
   if (!(BACKENDS as readonly string[]).includes(requested)) {
-    return Promise.reject(new RangeError(`init: options.backend must be 'auto', 'simd' or 'scalar', got '${requested}'`));
+    return Promise.reject(new RangeError(`init: options.backend must be ${BACKEND_NAMES}, got '${requested}'`));
   }
   if (options.maxMemoryBytes !== undefined) {
     const bytes = options.maxMemoryBytes;
@@ -94,28 +107,44 @@ export function init(options: InitOptions = {}): Promise<void> {
   });
 }
 
+const NO_SIMD = 'this JavaScript runtime does not support WebAssembly SIMD (fixed-width 128-bit)';
+const NO_RELAXED = 'this JavaScript runtime does not support WebAssembly relaxed SIMD (Node >= 22, Deno, Chrome >= 114 have it; Node 20 needs --experimental-wasm-relaxed-simd)';
+
 async function load(source: WasmSource | undefined, requested: Backend | 'auto'): Promise<{ exports: Exports; backend: Backend }> {
   const simd = simdSupported();
+  const relaxed = relaxedSimdSupported();
   if (requested === 'simd' && !simd) {
-    throw new Error("softpool-wasm: backend 'simd' was requested, but this JavaScript runtime does not support WebAssembly SIMD (fixed-width 128-bit); use backend 'scalar', or leave backend out to pick it automatically");
+    throw new Error(`softpool-wasm: backend 'simd' was requested, but ${NO_SIMD}; use backend 'scalar', or leave backend out to pick it automatically`);
   }
-  let chosen: Backend;
+  if (requested === 'relaxed' && !relaxed) {
+    throw new Error(`softpool-wasm: backend 'relaxed' was requested, but ${NO_RELAXED}; use backend 'simd', or leave backend out to pick the fastest build this runtime supports`);
+  }
+  const best: Backend = relaxed ? 'relaxed' : simd ? 'simd' : 'scalar';
+  let chosen: Backend | null;
   let code: BufferSource | WebAssembly.Module;
   if (source === undefined) {
-    chosen = requested === 'auto' ? (simd ? 'simd' : 'scalar') : requested;
+    chosen = requested === 'auto' ? best : requested;
     code = await resolve(packagedWasm(chosen));
   } else {
     code = await resolve(source);
     const detected = code instanceof WebAssembly.Module ? null : usesSimd(code);
-    if (requested !== 'auto' && detected !== null && detected !== (requested === 'simd')) {
+    if (requested !== 'auto' && detected !== null && detected !== (requested !== 'scalar')) {
       throw new Error(`init: options.backend is '${requested}' but options.wasm is the ${detected ? 'SIMD' : 'scalar'} build`);
     }
-    chosen = requested !== 'auto' ? requested : detected === null ? (simd ? 'simd' : 'scalar') : detected ? 'simd' : 'scalar';
-    if (chosen === 'simd' && !simd) {
-      throw new Error('softpool-wasm: options.wasm is the SIMD build, but this JavaScript runtime does not support WebAssembly SIMD (fixed-width 128-bit); pass the scalar build (softpool-wasm/softpool.scalar.wasm) or leave wasm out');
+    if (detected === true && !simd) {
+      throw new Error(`softpool-wasm: options.wasm is a SIMD build, but ${NO_SIMD}; pass the scalar build (softpool-wasm/softpool.scalar.wasm) or leave wasm out`);
     }
+    chosen = requested !== 'auto' ? requested : null; // else: what the module says it is (below)
   }
-  const module = code instanceof WebAssembly.Module ? code : await WebAssembly.compile(code);
+  let module: WebAssembly.Module;
+  try {
+    module = code instanceof WebAssembly.Module ? code : await WebAssembly.compile(code);
+  } catch (err) {
+    if (source !== undefined && !relaxed) {
+      throw new Error(`init: options.wasm does not compile here (${(err as Error).message}); if it is the relaxed-SIMD build (softpool.relaxed.wasm), ${NO_RELAXED}: pass softpool.wasm or leave wasm out`);
+    }
+    throw err;
+  }
   const instance = await WebAssembly.instantiate(module, {
     env: {
       abort(_msg: number, _file: number, line: number, column: number) {
@@ -123,7 +152,19 @@ async function load(source: WasmSource | undefined, requested: Backend | 'auto')
       },
     },
   });
-  return { exports: instance.exports as unknown as Exports, backend: chosen };
+  const built = builtAs(instance.exports);
+  if (built !== null && chosen !== null && built !== chosen) {
+    throw new Error(`init: options.backend is '${chosen}' but options.wasm is the ${built} build`);
+  }
+  return { exports: instance.exports as unknown as Exports, backend: chosen ?? built ?? best };
+}
+
+/** Which build a module is, from its `features` export (SIMD = 1, relaxed SIMD = 2); null if it has none. */
+function builtAs(exported: WebAssembly.Exports): Backend | null {
+  const features = exported.features;
+  if (typeof features !== 'function') return null;
+  const f = (features as () => number)();
+  return f & 2 ? 'relaxed' : f & 1 ? 'simd' : 'scalar';
 }
 
 /** The bytes (or the compiled module) behind any accepted source. */

@@ -2,8 +2,8 @@
 // Builds the two bundles of the package (after `tsc` and the .wasm builds):
 //   dist/softpool.browser.js  ESM for browsers and static file servers (the `browser`
 //                             condition of the exports map); fetches ../build/softpool.wasm
-//                             (or softpool.scalar.wasm) relative to itself.
-//   dist/softpool.inline.js   one file with both .wasm builds embedded as base64
+//                             (or softpool.relaxed.wasm / softpool.scalar.wasm) relative to itself.
+//   dist/softpool.inline.js   one file with all three .wasm builds embedded as base64
 //                             (`softpool-wasm/inline`), for serverless/edge functions.
 // Both come from js/index.ts; only js/platform.ts is swapped for a variant.
 import { readFileSync } from 'node:fs';
@@ -54,5 +54,6 @@ await esbuild.build({
   define: {
     __SOFTPOOL_SIMD_WASM_BASE64__: JSON.stringify(base64('softpool.wasm')),
     __SOFTPOOL_SCALAR_WASM_BASE64__: JSON.stringify(base64('softpool.scalar.wasm')),
+    __SOFTPOOL_RELAXED_WASM_BASE64__: JSON.stringify(base64('softpool.relaxed.wasm')),
   },
 });

@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const ARTEFACTS = [
-  ['build/softpool.wasm', 'SIMD module (the default)'],
+  ['build/softpool.relaxed.wasm', 'relaxed-SIMD module (FMA; the default where supported)'],
+  ['build/softpool.wasm', 'SIMD module (the default elsewhere)'],
   ['build/softpool.scalar.wasm', 'scalar module (no SIMD)'],
   ['dist/softpool.browser.js', 'browser ESM bundle (fetches a .wasm)'],
-  ['dist/softpool.inline.js', 'single file, both modules embedded'],
+  ['dist/softpool.inline.js', 'single file, all three modules embedded'],
 ];
 
 export function sizes() {

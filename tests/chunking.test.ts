@@ -16,16 +16,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as libNs from 'softpool-wasm';
 import { CAP, PROBLEMS } from './fuzz/chunking_problems.ts';
+import { wasmFlags } from './helpers.ts';
 
 const lib = libNs as unknown as { backend(): string | null };
 const CHILD = fileURLToPath(new URL('./fuzz/chunking_child.ts', import.meta.url));
 // the backend this test run uses (the scalar run preloads it); children use the same build
-const BACKEND = lib.backend() ?? (process.env.SOFTPOOL_TEST_BACKEND === 'scalar' ? 'scalar' : 'auto');
+const BACKEND = lib.backend() ?? process.env.SOFTPOOL_TEST_BACKEND ?? 'auto';
 let dir = '';
 
 function child(args: string[]): Promise<string> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', CHILD, BACKEND, dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...wasmFlags(), '--import', 'tsx', CHILD, BACKEND, dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });

@@ -152,3 +152,8 @@ export function describeOpts(o: object): string {
 export function shapeStr(s: readonly number[]): string {
   return `[${s.join(',')}]`;
 }
+
+/** This process's WebAssembly feature flags (e.g. --experimental-wasm-relaxed-simd), for child processes that must load the same build. */
+export function wasmFlags(): string[] {
+  return process.execArgv.filter((a) => a.startsWith('--experimental-wasm-'));
+}

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { lib, libFn, runCase, type Tensor } from './fuzz/run.ts';
 import { softPoolNdRef, softPoolNdBackwardRef, adaptiveSoftPoolNdRef } from './reference.ts';
-import { assertForwardClose, assertGradInputClose, assertBitsEqual, mulberry32, randFloat32 } from './helpers.ts';
+import { assertForwardClose, assertGradInputClose, assertBitsEqual, mulberry32, randFloat32, wasmFlags } from './helpers.ts';
 
 await lib.init(); // top level: the table below allocates (disposed wasm tensors)
 
@@ -517,7 +517,7 @@ const CHILD = fileURLToPath(new URL('./fuzz/hostile_child.ts', import.meta.url))
 describe('hostile: tensors whose data or shape change between reads (child process)', () => {
   for (const scenario of ['x-shrinks-backward', 'x-shrinks-forward', 'gradOutput-shrinks', 'x-grows-backward', 'shape-changes', 'out-shrinks']) {
     it(scenario, () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, scenario], { encoding: 'utf8', timeout: 60_000, env: process.env });
+      const r = spawnSync(process.execPath, [...wasmFlags(), '--import', 'tsx', CHILD, scenario], { encoding: 'utf8', timeout: 60_000, env: process.env });
       const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
       assert.ok(line, `child failed (status ${r.status}):\n${r.stdout}\n${r.stderr}`);
       const res = JSON.parse(line) as { threw: string | null; message: string; resultOk: boolean | null; heapOk: boolean; followUp: string | null };

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { caseArb, FAMILIES, type Case } from './fuzz/cases.ts';
 import { lib, libFn, type Tensor } from './fuzz/run.ts';
 import { refForwardOf } from './fuzz/run.ts';
-import { mulberry32 } from './helpers.ts';
+import { mulberry32, wasmFlags } from './helpers.ts';
 
 before(async () => {
   await lib.init();
@@ -142,7 +142,7 @@ describe(`leak: ${CALLS} mixed calls leave wasm memory where it was`, () => {
 describe('leak: layers with keepForBackward that are never disposed', () => {
   it('give their wasm memory back when garbage-collected (child process with --expose-gc)', () => {
     const child = fileURLToPath(new URL('./fuzz/gc_child.ts', import.meta.url));
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', child], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [...wasmFlags(), '--expose-gc', '--import', 'tsx', child], { encoding: 'utf8', timeout: 60_000 });
     const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
     assert.ok(line, `child failed (status ${r.status}):\n${r.stdout}\n${r.stderr}`);
     const res = JSON.parse(line) as { keptBytes: number; afterGc: number; rounds: number };

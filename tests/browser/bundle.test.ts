@@ -18,11 +18,12 @@ after(async () => {
   await s?.close();
 });
 
-const configs: Array<[string, string, Record<string, unknown>, 'simd' | 'scalar', string]> = [
-  ['browser bundle, init()', 'browser', {}, 'simd', '/build/softpool.wasm'],
+const configs: Array<[string, string, Record<string, unknown>, 'relaxed' | 'simd' | 'scalar', string]> = [
+  ['browser bundle, init() (Chromium has relaxed SIMD)', 'browser', {}, 'relaxed', '/build/softpool.relaxed.wasm'],
+  ["browser bundle, init({ backend: 'simd' })", 'browser', { backend: 'simd' }, 'simd', '/build/softpool.wasm'],
   ["browser bundle, init({ backend: 'scalar' })", 'browser', { backend: 'scalar' }, 'scalar', '/build/softpool.scalar.wasm'],
   ["browser bundle, init({ wasm: '/build/softpool.scalar.wasm' }) (a path is page-relative)", 'browser', { wasm: '/build/softpool.scalar.wasm' }, 'scalar', '/build/softpool.scalar.wasm'],
-  ['single-file build, init() (embedded, fetches nothing)', 'inline', {}, 'simd', ''],
+  ['single-file build, init() (embedded, fetches nothing)', 'inline', {}, 'relaxed', ''],
   ["single-file build, init({ backend: 'scalar' })", 'inline', { backend: 'scalar' }, 'scalar', ''],
 ];
 

@@ -82,7 +82,7 @@ describe('demo page (web/) in headless Chromium', () => {
   it('loads the sample photograph and shows the three 2x2 poolings (256x256) with times and the build', async () => {
     await s.page.goto(`${s.base}web/`);
     last = await rendered(0);
-    assert.equal(await s.page.textContent('#backend'), 'simd');
+    assert.equal(await s.page.textContent('#backend'), 'relaxed');
     assert.match(await s.page.textContent('#input-info') ?? '', /astronaut\.png: 512×512/);
     assertSizes(last, 256, 256);
     for (const t of last.times) assert.match(t, /^[\d.]+ ms · [\d.]+ [MG] elements\/s$/);

@@ -28,7 +28,10 @@ async function child(code: string): Promise<{ ok: boolean; stdout: string; stder
   return { ok: r.success, stdout: new TextDecoder().decode(r.stdout), stderr: new TextDecoder().decode(r.stderr) };
 }
 
-const sources: Array<[string, string, 'simd' | 'scalar']> = [
+const sources: Array<[string, string, 'relaxed' | 'simd' | 'scalar']> = [
+  ['no options (the fastest build: relaxed SIMD)', 'await init();', 'relaxed'],
+  ["backend 'relaxed'", "await init({ backend: 'relaxed' });", 'relaxed'],
+  ['the relaxed build by path (detected)', "await init({ wasm: 'build/softpool.relaxed.wasm' });", 'relaxed'],
   ['a path string', "await init({ wasm: 'build/softpool.wasm' });", 'simd'],
   ['a file: URL', 'await init({ wasm: simdUrl });', 'simd'],
   ['a file: URL string', 'await init({ wasm: simdUrl.href });', 'simd'],

@@ -39,7 +39,8 @@ async function runInline(options: object) {
 }
 
 for (const [label, options, want] of [
-  ['init() with no argument (embedded SIMD build)', {}, 'simd'],
+  ['init() with no argument (embedded relaxed-SIMD build)', {}, 'relaxed'],
+  ["init({ backend: 'simd' }) (embedded SIMD build)", { backend: 'simd' }, 'simd'],
   ["init({ backend: 'scalar' }) (embedded scalar build)", { backend: 'scalar' }, 'scalar'],
 ] as const) {
   Deno.test(`softpool-wasm/inline, alone in a temp folder: ${label}; ${cases.length} reference cases`, async () => {

@@ -1,7 +1,7 @@
 // softpool-wasm under Deno: the public API (dist/index.js, mapped to 'softpool-wasm' by
 // tests/deno/deno.json) with the default init(), which fetches the packaged .wasm through
 // `new URL('../build/softpool.wasm', import.meta.url)`. Expected values: tests/reference.ts.
-import { backend, init, simdSupported, softPool2d, softPool2dBackward, stats } from 'softpool-wasm';
+import { backend, init, relaxedSimdSupported, simdSupported, softPool2d, softPool2dBackward, stats } from 'softpool-wasm';
 import * as lib from 'softpool-wasm';
 import { checkCase, makeCases } from '../runtimes/cases.ts';
 import { runCase } from '../runtimes/run-case.js';
@@ -10,14 +10,15 @@ function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
 }
 
-Deno.test('backend() is null before init(); init() picks the SIMD build', async () => {
+Deno.test('backend() is null before init(); init() picks the relaxed-SIMD build', async () => {
   assert(backend() === null, `backend() before init: ${backend()}`);
   assert(simdSupported(), 'Deno supports WebAssembly SIMD');
+  assert(relaxedSimdSupported(), 'Deno (V8 >= 11.4) supports WebAssembly relaxed SIMD');
   const p = init();
   assert(p instanceof Promise, 'init returns a Promise');
   await p;
   await init(); // idempotent
-  assert(backend() === 'simd', `backend() = ${backend()}`);
+  assert(backend() === 'relaxed', `backend() = ${backend()}`);
 });
 
 Deno.test('a 1x2 window [0, ln 3] pools to 0.75 ln 3; its gradients', async () => {

@@ -11,7 +11,7 @@ const lib = libNs as unknown as {
 };
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
-await lib.init(process.env.SOFTPOOL_TEST_BACKEND === 'scalar' ? { backend: 'scalar' } : {});
+await lib.init(process.env.SOFTPOOL_TEST_BACKEND ? { backend: process.env.SOFTPOOL_TEST_BACKEND } : {});
 const x = { data: Float32Array.from({ length: 2 * 3 * 16 * 17 }, (_, i) => Math.sin(i)), shape: [2, 3, 16, 17] };
 const base = lib.stats().inUseBytes;
 (function make() {

@@ -17,7 +17,7 @@ const lib = libNs as unknown as {
 };
 
 const scenario = process.argv[2];
-await lib.init(process.env.SOFTPOOL_TEST_BACKEND === 'scalar' ? { backend: 'scalar' } : {});
+await lib.init(process.env.SOFTPOOL_TEST_BACKEND ? { backend: process.env.SOFTPOOL_TEST_BACKEND } : {});
 
 const H = 64, W = 64;
 const full = Float32Array.from({ length: H * W }, (_, i) => ((i * 7919) % 13) / 4 - 1.5);
