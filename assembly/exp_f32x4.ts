@@ -48,7 +48,7 @@
 //   exp(+-0) = 1 exactly; NaN -> NaN (exp_f32x4 and exp_f32 only);
 //   x < XMIN (incl. -Infinity) -> +0: results that would be subnormal are
 //   FLUSHED TO ZERO; x > XMAX (incl. +Infinity) -> +Infinity.
-// No branches. With FMA, seven multiply-add pairs of the core become one instruction each.
+// No branches. With FMA, eight multiply-add pairs of the core become one instruction each.
 
 import { madd4, nmadd4, madd, nmadd } from "./simd_fma";
 
