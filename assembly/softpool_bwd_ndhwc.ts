@@ -46,6 +46,15 @@ function bwdChannels(
     return gb;
   }
   let ch = 0;
+  if (nd == 1 && nr == 2 && nc == 2) {
+    do {
+      let c = min(ch, C - 4);
+      let off = <usize>c << 2;
+      gb += bwd4Channels2x2(p + off, gp + off, sr, sc, beta, gv + off, ch - c);
+      ch += 4;
+    } while (ch < C);
+    return gb;
+  }
   do {
     let c = min(ch, C - 4);
     let off = <usize>c << 2;
@@ -53,6 +62,48 @@ function bwdChannels(
     ch += 4;
   } while (ch < C);
   return gb;
+}
+
+/** One tap of bwd4Channels's second pass: adds the tap's gradient at q, returns v + e (x - y)^2. */
+// @ts-ignore: decorator
+@inline function bwdTap(q: usize, dx: v128, e: v128, tbar: v128, gs: v128, vbeta: v128, v: v128): v128 {
+  let u = f32x4.sub(dx, tbar);
+  let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(f32x4.splat(1), f32x4.mul(vbeta, u)));
+  v128.store(q, f32x4.add(v128.load(q), grad));
+  return f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
+}
+
+/**
+ * bwd4Channels for a whole 2 × 2 window: taps loaded once, each exponential computed once
+ * (the general path recomputes them in its second pass). Same operations in the same order,
+ * so the same bits.
+ */
+// @ts-ignore: decorator
+@inline function bwd4Channels2x2(p: usize, gp: usize, sr: usize, sc: usize, beta: f32, gv: usize, lane0: i32): f64 {
+  let x0 = v128.load(p), x1 = v128.load(p + sc), x2 = v128.load(p + sr), x3 = v128.load(p + sr + sc);
+  let m = beta >= 0
+    ? f32x4.pmax(f32x4.pmax(f32x4.pmax(x0, x1), x2), x3)
+    : f32x4.pmin(f32x4.pmin(f32x4.pmin(x0, x1), x2), x3);
+  let vbeta = f32x4.splat(beta);
+  let d0 = f32x4.sub(x0, m), d1 = f32x4.sub(x1, m), d2 = f32x4.sub(x2, m), d3 = f32x4.sub(x3, m);
+  let z0 = f32x4.mul(vbeta, d0), z1 = f32x4.mul(vbeta, d1), z2 = f32x4.mul(vbeta, d2), z3 = f32x4.mul(vbeta, d3);
+  let e0 = exp_nonpos_f32x4(z0), e1 = exp_nonpos_f32x4(z1), e2 = exp_nonpos_f32x4(z2), e3 = exp_nonpos_f32x4(z3);
+  let zlo = f32x4.pmin(f32x4.pmin(f32x4.pmin(f32x4.pmin(f32x4.splat(0), z0), z1), z2), z3);
+  let s = f32x4.add(f32x4.add(f32x4.add(f32x4.add(f32x4.splat(0), e0), e1), e2), e3);
+  let t = f32x4.add(f32x4.splat(0), f32x4.mul(e0, d0));
+  t = f32x4.add(t, f32x4.mul(e1, d1));
+  t = f32x4.add(t, f32x4.mul(e2, d2));
+  t = f32x4.add(t, f32x4.mul(e3, d3));
+  let tbar = f32x4.div(t, s);
+  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwdLanesScalar(p, gp, 4, 1, 2, 2, 0, sr, sc, beta, gv, lane0);
+  let gvec = loadG4(gv, lane0);
+  let gs = f32x4.div(gvec, s);
+  let v = bwdTap(gp, d0, e0, tbar, gs, vbeta, f32x4.splat(0));
+  v = bwdTap(gp + sc, d1, e1, tbar, gs, vbeta, v);
+  v = bwdTap(gp + sr, d2, e2, tbar, gs, vbeta, v);
+  v = bwdTap(gp + sr + sc, d3, e3, tbar, gs, vbeta, v);
+  let redo = flushedMatters4(flushed4(zlo), zlo, beta, OWN_PIVOT_RANGE);
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, 4, 1, 2, 2, 0, sr, sc, beta, gv, lane0);
 }
 
 // @ts-ignore: decorator
