@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // softpool-wasm benchmark (`npm run bench`): this library against naive JavaScript, TF.js
-// (wasm backend) and ONNX Runtime Web on the workloads of the performance issue.
+// (wasm backend), ONNX Runtime Web and native C (gcc) on the workloads of the performance issue.
 //
 //   node --expose-gc bench/run.mjs [--quick] [--runs N] [--warmup N] [--impl a,b] [workload ...]
 //
 // Every implementation is validated once against this library's output before it is timed;
-// all of them run in this one process on the same data. Prints a table and writes
+// all of them run on the same data, in this one process (the native C peers time themselves in a
+// child process on a copy of it). Prints a table and writes
 // bench/results.json and bench/results.svg. See bench/README.md.
 
 import { execFileSync } from 'node:child_process';
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 
-import { implementations, REFERENCE, BASELINE } from './impls/index.mjs';
+import { implementations, REFERENCE, BASELINE, NATIVE_FAST } from './impls/index.mjs';
 import { barChart } from './lib/svg.mjs';
 import { randn, median, maxAbsDiff, pooledSize, count } from './lib/util.mjs';
 
@@ -150,16 +151,17 @@ const fmtMs = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFix
 const fmtRate = (v) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 function printTable(rows) {
-  const head = ['workload', 'pass', 'implementation', 'ms (median)', 'Melem/s', 'vs naive JS', 'max|Δ| vs ref'];
+  const head = ['workload', 'pass', 'implementation', 'ms (median)', 'Melem/s', 'vs naive JS', 'time ÷ native -ffast-math', 'max|Δ| vs ref'];
   const body = rows.map((r) => [
     r.workload, r.pass, r.impl,
     r.ms != null ? fmtMs(r.ms) : '–',
     r.melemPerSec != null ? fmtRate(r.melemPerSec) : '–',
     r.speedupVsNaive != null ? `${r.speedupVsNaive.toFixed(2)}×` : '–',
+    r.timeVsNativeFastMath != null ? r.timeVsNativeFastMath.toFixed(2) : '–',
     r.status === 'ok' ? (r.impl === REFERENCE ? '(reference)' : r.validation.text) : r.status,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const right = new Set([3, 4, 5]);
+  const right = new Set([3, 4, 5, 6]);
   const line = (cells) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -228,14 +230,15 @@ async function main() {
       let state = null;
       for (const pass of PASSES) {
         const row = { workload: w.label, workloadName: w.name, kind: w.kind, tag: w.tag, shape: w.shape, options: w.options, pass, impl: impl.name, elements: w.elements,
-          ms: null, samplesMs: null, melemPerSec: null, speedupVsNaive: null, status: 'ok', note: null, validation: null };
+          ms: null, samplesMs: null, melemPerSec: null, speedupVsNaive: null, timeVsNativeFastMath: null, status: 'ok', note: null, validation: null };
         rows.push(row);
         const why = !setup.ok ? setup.reason : impl.unsupported(w, pass);
         if (why) { row.status = '–'; row.note = why; continue; }
         try {
           if (!state) state = await impl.prepare(w);
           const fn = pass === 'fwd' ? () => impl.forward(state) : () => impl.forwardBackward(state);
-          const once = await call(fn);
+          // a self-timed peer (native program) runs one untimed call for this first check
+          const once = impl.selfTimed ? (await impl.selfTimed(state, pass, { runs: 1, warmup: 0 })).result : await call(fn);
           const got = pass === 'fwd' ? impl.readForward(once, state) : impl.readBackward(once, state);
           row.validation = validate(pass, got, ref[pass]);
           if (!row.validation.ok) {
@@ -245,7 +248,9 @@ async function main() {
             console.error(`\n!!! ${impl.name} ${w.label} ${pass}: WRONG RESULT vs ${REFERENCE}: ${row.validation.text}; not timed\n`);
             continue;
           }
-          const { samples, last } = await timeIt(fn, cfg.warmup, cfg.runs);
+          const { samples, last } = impl.selfTimed
+            ? await impl.selfTimed(state, pass, { runs: cfg.runs, warmup: cfg.warmup }).then((r) => ({ samples: r.samplesMs, last: r.result }))
+            : await timeIt(fn, cfg.warmup, cfg.runs);
           // the last timed call must still be right (catches state carried between calls)
           const after = validate(pass, pass === 'fwd' ? impl.readForward(last, state) : impl.readBackward(last, state), ref[pass]);
           if (!after.ok) {
@@ -258,7 +263,7 @@ async function main() {
           row.samplesMs = samples.map((s) => +s.toFixed(3));
           row.ms = median(samples);
           row.melemPerSec = w.elements / (row.ms * 1e3);
-          console.log(`  ${pass.padEnd(7)} ${impl.name.padEnd(16)} ${fmtMs(row.ms).padStart(8)} ms  (${row.validation.text})`);
+          console.log(`  ${pass.padEnd(7)} ${impl.name.padEnd(23)} ${fmtMs(row.ms).padStart(8)} ms  (${row.validation.text})`);
         } catch (err) {
           row.status = 'error';
           row.note = `failed here: ${err?.message ?? err}`;
@@ -274,6 +279,8 @@ async function main() {
   for (const r of rows) {
     const base = rows.find((b) => b.workload === r.workload && b.pass === r.pass && b.impl === BASELINE);
     if (r.ms != null && base?.ms != null) r.speedupVsNaive = base.ms / r.ms;
+    const native = rows.find((b) => b.workload === r.workload && b.pass === r.pass && b.impl === NATIVE_FAST);
+    if (r.ms != null && native?.ms != null) r.timeVsNativeFastMath = r.ms / native.ms;
   }
   rows.sort((a, b) => cfg.workloads.findIndex((w) => w.name === a.workloadName) - cfg.workloads.findIndex((w) => w.name === b.workloadName)
     || PASSES.indexOf(a.pass) - PASSES.indexOf(b.pass)
@@ -286,14 +293,19 @@ async function main() {
     console.log('\nnot measured:');
     for (const n of notes) console.log(`  ${n}`);
   }
-  console.log(`\nMelem/s = input elements / median time; "vs naive JS" = naive JS time / this time (higher = faster).`);
+  console.log(`\nMelem/s = input elements / median time; "vs naive JS" = naive JS time / this time (higher = faster);`);
+  console.log(`"time ÷ native -ffast-math" = this time / ${NATIVE_FAST}'s time (lower = faster; the issue's goal for softpool-wasm: <= 2).`);
+  for (const name of [REFERENCE, `${REFERENCE} zero-copy`]) {
+    const rs = rows.filter((r) => r.impl === name && r.timeVsNativeFastMath != null);
+    if (rs.length) console.log(`  ${name}: ${rs.map((r) => `${r.workloadName} ${r.pass} ${r.timeVsNativeFastMath.toFixed(2)}`).join(', ')}`);
+  }
 
   const seconds = (performance.now() - started) / 1000;
   machine.loadAverageAtEnd = os.loadavg().map((v) => +v.toFixed(2));
   const results = {
     machine,
     config: { quick: cfg.quick, runs: cfg.runs, warmup: cfg.warmup, beta: BETA, workloadFilter: cfg.filters, implFilter: cfg.implFilter,
-      data: 'standard normal float32, seeded; gradOutput standard normal', relTolerance: REL_TOL, reference: REFERENCE, baseline: BASELINE },
+      data: 'standard normal float32, seeded; gradOutput standard normal', relTolerance: REL_TOL, reference: REFERENCE, baseline: BASELINE, nativeFastMath: NATIVE_FAST },
     git: gitState(),
     versions: Object.fromEntries(['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-web', 'assemblyscript'].map((p) => [p, versionOf(p)])),
     implementations: cfg.impls.map((i) => ({ name: i.name, description: i.description, setup: setups.get(i.name) })),

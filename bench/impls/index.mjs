@@ -6,6 +6,10 @@
 //   prepare(workload)            untimed: layout changes, sessions, ...; returns a state
 //   forward(state)               timed; may be async
 //   forwardBackward(state)       timed; may be omitted when unsupported() says so
+//   selfTimed(state, pass, { runs, warmup })   instead of forward/forwardBackward, for a peer
+//                                that times itself (a native program): does the warm-ups and
+//                                the timed runs of pass ('fwd' or 'fwd+bwd') and returns
+//                                { samplesMs, result } (result: that of the last timed call)
 //   readForward(result, state)   untimed: the output as a Float32Array in the library's layout
 //                                (the workload's outShape), for validation
 //   readBackward(result, state)  untimed: { y, gradInput (the workload's layout), gradBeta }
@@ -18,7 +22,8 @@
 //   options                        the library's options object (dataFormat when channelsLast)
 //   geo                            { kernel, stride, padding } (arrays of dims numbers), beta
 // REFERENCE is the entry every other one is validated against; BASELINE is the
-// denominator of the ratio column.
+// denominator of the ratio column; NATIVE_FAST is the native time the "time ÷ native" column
+// divides by (the performance issue's goal: softpool-wasm within 2x of it).
 
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -26,9 +31,11 @@ import { softpoolWasm, freshCopy, besideDist } from './softpool-wasm.mjs';
 import { naiveJs } from './naive-js.mjs';
 import { tfjsWasm } from './tfjs-wasm.mjs';
 import { onnxruntimeWeb } from './onnxruntime-web.mjs';
+import { nativeC } from './native-c.mjs';
 
 export const REFERENCE = 'softpool-wasm';
 export const BASELINE = 'naive JS';
+export const NATIVE_FAST = 'native C -ffast-math';
 
 // BENCH_SOFTPOOL=/path/to/dist/index.js benchmarks another build of the library (for
 // example a checkout of another commit) instead of this package's own dist/.
@@ -47,4 +54,6 @@ export const implementations = [
   naiveJs(),
   tfjsWasm(),
   onnxruntimeWeb(),
+  nativeC({ name: NATIVE_FAST, flags: ['-O3', '-march=native', '-ffast-math'] }),
+  nativeC({ name: 'native C', flags: ['-O3', '-march=native'] }),
 ];
