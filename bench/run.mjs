@@ -213,6 +213,7 @@ async function main() {
     }
   }
   if (!setups.get(REFERENCE)?.ok) throw new Error(`the reference ${REFERENCE} could not be set up`);
+  console.log(`${REFERENCE} runs its '${setups.get(REFERENCE).info.backend}' build${process.execArgv.includes('--experimental-wasm-relaxed-simd') ? ' (node flag --experimental-wasm-relaxed-simd)' : ''}`);
   const refImpl = cfg.impls.find((i) => i.name === REFERENCE);
 
   const rows = [];
@@ -295,7 +296,7 @@ async function main() {
   }
   console.log(`\nMelem/s = input elements / median time; "vs naive JS" = naive JS time / this time (higher = faster);`);
   console.log(`"time ÷ native -ffast-math" = this time / ${NATIVE_FAST}'s time (lower = faster; the issue's goal for softpool-wasm: <= 2).`);
-  for (const name of [REFERENCE, `${REFERENCE} zero-copy`]) {
+  for (const name of [REFERENCE, `${REFERENCE} zero-copy`, `${REFERENCE} SIMD`, `${REFERENCE} SIMD zero-copy`]) {
     const rs = rows.filter((r) => r.impl === name && r.timeVsNativeFastMath != null);
     if (rs.length) console.log(`  ${name}: ${rs.map((r) => `${r.workloadName} ${r.pass} ${r.timeVsNativeFastMath.toFixed(2)}`).join(', ')}`);
   }

@@ -44,8 +44,22 @@ const entry = process.env.BENCH_SOFTPOOL
   : import.meta.resolve('softpool-wasm');
 
 export const implementations = [
+  // init() picks the fastest build the runtime runs: the relaxed-SIMD (FMA) build under
+  // `npm run bench`, which passes Node 20 --experimental-wasm-relaxed-simd (Node >= 22, Deno and
+  // Chrome have relaxed SIMD by default). The SIMD rows force the build without FMA: what Node 20
+  // loads without the flag.
   softpoolWasm({ name: 'softpool-wasm', load: () => import(entry), source: entry }),
   softpoolWasm({ name: 'softpool-wasm zero-copy', load: () => import(entry), source: entry, zeroCopy: true }),
+  softpoolWasm({
+    name: 'softpool-wasm SIMD', load: () => freshCopy(entry), source: entry,
+    initOptions: { wasm: besideDist(entry, 'build', 'softpool.wasm') },
+    description: 'this library, public API, the SIMD build without FMA (Node 20 without the relaxed-SIMD flag)',
+  }),
+  softpoolWasm({
+    name: 'softpool-wasm SIMD zero-copy', load: () => freshCopy(entry), source: entry, zeroCopy: true,
+    initOptions: { wasm: besideDist(entry, 'build', 'softpool.wasm') },
+    description: 'this library, zero-copy API, the SIMD build without FMA',
+  }),
   softpoolWasm({
     name: 'softpool-wasm scalar', load: () => freshCopy(entry), source: entry,
     initOptions: { wasm: besideDist(entry, 'build', 'softpool.scalar.wasm') },

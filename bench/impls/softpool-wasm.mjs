@@ -33,7 +33,7 @@ export function softpoolWasm({ name, load, initOptions, zeroCopy = false, source
       lib = await load();
       await lib.init(initOptions);
       if (zeroCopy && typeof lib.allocTensor !== 'function') throw new Error('this build of the library has no allocTensor()');
-      return { source: source ?? null, wasm: initOptions?.wasm ? String(initOptions.wasm) : 'default (build/softpool.wasm)', zeroCopy };
+      return { source: source ?? null, wasm: initOptions?.wasm ? String(initOptions.wasm) : 'default (init() picks)', backend: lib.backend?.() ?? null, zeroCopy };
     },
     unsupported(w) {
       return typeof lib[`softPool${w.dims}d`] === 'function' ? null : `this build of the library has no softPool${w.dims}d`;
@@ -69,14 +69,17 @@ export function softpoolWasm({ name, load, initOptions, zeroCopy = false, source
   };
 }
 
+let copies = 0;
+
 /** Imports an independent copy of the library at entryUrl (its own init() state). */
 export async function freshCopy(entryUrl) {
   const { build } = await import('esbuild');
   const out = await build({
     entryPoints: [fileURLToPath(entryUrl)], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'error',
   });
-  const code = Buffer.from(out.outputFiles[0].contents).toString('base64');
-  return import(`data:text/javascript;base64,${code}`);
+  // Modules are cached by URL: a distinct comment per copy gives each copy its own instance.
+  const source = `${Buffer.from(out.outputFiles[0].contents).toString()}\n// copy ${++copies}\n`;
+  return import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`);
 }
 
 /** A file next to the library's dist/, e.g. build/softpool.scalar.wasm. */
