@@ -104,16 +104,24 @@ function fwdRowShared(
     let o = min(ow, to - 4);
     let off = <usize>(o * sW - pW) << 2, out = yRow + (<usize>o << 2);
     if (sW == 1) fwd4Shared(xRow + off, ep + off, nd, sliceB, nr, rowB, kW, 4, beta, out);
+    else if (sW == 2 && kW == 3) fwd4SharedK3S2(xRow + off, ep + off, nd, sliceB, nr, rowB, beta, out);
     else if (sW == 2) fwd4Shared(xRow + off, ep + off, nd, sliceB, nr, rowB, kW, 8, beta, out);
     else fwd4Shared(xRow + off, ep + off, nd, sliceB, nr, rowB, kW, sc, beta, out);
     ow += 4;
   } while (ow < to);
 }
 
-/** Four windows from shared exponentials; y = m + t/s keeps the window's own pivot m as offset. */
+
+/**
+ * Four windows from shared exponentials, y = m + t/s with t = sum E*(x - m). The exponentials
+ * need no pivot here, so the offset m is the window's first tap rather than its max: any value
+ * of the window keeps |x - m| within the window's range, which is what the accuracy of t/s
+ * depends on, and it saves a pass over the taps. A NaN or infinite m makes the lane's result
+ * non-finite, and finishFwd4 redoes it in float64.
+ */
 // @ts-ignore: decorator
 @inline function fwd4Shared(p: usize, ep: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, kW: i32, sc: usize, beta: f32, out: usize): void {
-  let m = pivot4(p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
+  let m = gather4(p, sc);
   let s = f32x4.splat(0);
   let t = s;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
@@ -131,6 +139,35 @@ function fwdRowShared(
     return;
   }
   finishFwd4(m, s, t, out, p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
+}
+
+/**
+ * fwd4Shared for kernel 3, stride 2: a row's three taps for the four windows come from 12
+ * contiguous floats, three loads and three shuffles instead of three two-load gathers. Same
+ * operations on the same values in the same order as fwd4Shared, so the same bits.
+ */
+// @ts-ignore: decorator
+@inline function fwd4SharedK3S2(p: usize, ep: usize, nd: i32, sliceB: usize, nr: i32, rowB: usize, beta: f32, out: usize): void {
+  let m = gather4(p, 8);
+  let s = f32x4.splat(0);
+  let t = s;
+  for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
+    let rowOff = <usize>d * sliceB + <usize>r * rowB;
+    let q = p + rowOff, eq = ep + rowOff;
+    let a0 = v128.load(q), a1 = v128.load(q, 16), a2 = v128.load(q, 32);
+    let b0 = v128.load(eq), b1 = v128.load(eq, 16), b2 = v128.load(eq, 32);
+    let x0 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x1 = f32x4.shuffle(a0, a1, 1, 3, 5, 7), x2 = f32x4.shuffle(x0, a2, 1, 2, 3, 4);
+    let e0 = f32x4.shuffle(b0, b1, 0, 2, 4, 6), e1 = f32x4.shuffle(b0, b1, 1, 3, 5, 7), e2 = f32x4.shuffle(e0, b2, 1, 2, 3, 4);
+    s = f32x4.add(f32x4.add(f32x4.add(s, e0), e1), e2);
+    t = f32x4.add(t, f32x4.mul(e0, f32x4.sub(x0, m)));
+    t = f32x4.add(t, f32x4.mul(e1, f32x4.sub(x1, m)));
+    t = f32x4.add(t, f32x4.mul(e2, f32x4.sub(x2, m)));
+  }
+  if (!v128.all_true<i32>(f32x4.ge(s, f32x4.splat(SHARED_S_MIN)))) {
+    fwd4(p, nd, sliceB, nr, rowB, 3, 8, beta, out);
+    return;
+  }
+  finishFwd4(m, s, t, out, p, 8, nd, nr, 3, sliceB, rowB, 4, beta);
 }
 
 // @inline so that each call site gets its own copy with a constant lane stride sc.
