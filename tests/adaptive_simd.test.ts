@@ -6,12 +6,12 @@
 //   reference;
 // - a plane gets the same bits whichever lane pools it (whole call, one plane per call, the
 //   planes shifted by one), so results do not depend on how planes are split into calls;
-// - in the SIMD build, the same bits as the scalar build (where every window runs through the
+// - the SIMD build (build/softpool.wasm, loaded directly in every test mode) gives the same bits
+//   as the scalar build (build/softpool.scalar.wasm, where every window runs through the
 //   scalar twin), ±0 of tied pivots and the careful paths included.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as libNs from 'softpool-wasm';
 import type { AdaptiveRefOptions } from './reference.ts';
 import { mulberry32, randFloat32, prod, shapeStr, type Rng } from './helpers.ts';
 import {
@@ -158,8 +158,8 @@ interface Raw {
   softpool_adaptive_bwd_ncdhw(x: number, g: number, gx: number, planes: number, D: number, H: number, W: number, OD: number, OH: number, OW: number, beta: number): number;
 }
 
-/** The scalar build's kernels, called directly on sizes padded to 3D. */
-function scalarRun(raw: Raw, x: Float32Array, g: Float32Array, planes: number, inSize: number[], outSize: number[], beta: number) {
+/** A build's adaptive kernels, called directly on sizes padded to 3D. */
+function rawRun(raw: Raw, x: Float32Array, g: Float32Array, planes: number, inSize: number[], outSize: number[], beta: number) {
   const [xp, gp, gxp, yp] = [x.length * 4 + 16, g.length * 4, x.length * 4, g.length * 4].map((n) => raw.alloc(n));
   try {
     new Float32Array(raw.memory.buffer, xp, x.length).set(x);
@@ -177,25 +177,23 @@ function scalarRun(raw: Raw, x: Float32Array, g: Float32Array, planes: number, i
   }
 }
 
-describe('adaptive f32x4 path: the scalar build\'s bits (SIMD build only)', () => {
-  const backend = (libNs as unknown as { backend(): string | null }).backend;
-  let raw: Raw | null = null;
+describe('adaptive f32x4 path: the SIMD build gives the scalar build\'s bits (both loaded directly, whatever build init() chose)', () => {
+  let simd: Raw, scalar: Raw;
   before(async () => {
-    if (backend() !== 'simd') return;
-    const bytes = readFileSync(new URL('../build/softpool.scalar.wasm', import.meta.url));
-    const { instance } = await WebAssembly.instantiate(bytes, { env: { abort() { throw new Error('abort'); } } });
-    raw = instance.exports as unknown as Raw;
+    const load = async (file: string) => {
+      const bytes = readFileSync(new URL(`../build/${file}`, import.meta.url));
+      const { instance } = await WebAssembly.instantiate(bytes, { env: { abort() { throw new Error('abort'); } } });
+      return instance.exports as unknown as Raw;
+    };
+    simd = await load('softpool.wasm');
+    scalar = await load('softpool.scalar.wasm');
   });
   const pad3 = (a: number[]) => [...new Array<number>(3 - a.length).fill(1), ...a];
   let seed = 93_000;
   for (const [op, shape, outputSize] of CASES) {
     for (const [name, gen] of DATA) {
       const s = seed++;
-      it(`${fwdName(op)} x${shapeStr(shape)} -> ${JSON.stringify(outputSize)}, ${name}`, (t) => {
-        if (!raw) {
-          t.skip(`backend ${backend()}: the relaxed build's exp differs from the scalar build's (FMA); the scalar build is the scalar twin`);
-          return;
-        }
+      it(`${fwdName(op)} x${shapeStr(shape)} -> ${JSON.stringify(outputSize)}, ${name}`, () => {
         const rng = mulberry32(s);
         const sp = shape.slice(2), planes = shape[0] * shape[1];
         for (const beta of BETAS) {
@@ -203,12 +201,11 @@ describe('adaptive f32x4 path: the scalar build\'s bits (SIMD build only)', () =
           const x = gen(rng, prod(shape));
           const outShape = outShapeOf(op, shape, opts);
           const g = randFloat32(rng, prod(outShape), -1, 1);
-          const y = api(fwdName(op))({ data: x, shape }, opts).data;
-          const b = api(bwdName(op))({ data: x, shape }, { data: g, shape: outShape }, opts);
-          const want = scalarRun(raw, x, g, planes, pad3(sp), pad3(outShape.slice(2)), beta);
-          sameBits(y, want.y, `beta ${beta}: forward`);
-          sameBits(b.gradInput.data, want.gradInput, `beta ${beta}: gradInput`);
-          closeGradBeta(b.gradBeta, want.gradBeta, `beta ${beta}`);
+          const got = rawRun(simd, x, g, planes, pad3(sp), pad3(outShape.slice(2)), beta);
+          const want = rawRun(scalar, x, g, planes, pad3(sp), pad3(outShape.slice(2)), beta);
+          sameBits(got.y, want.y, `beta ${beta}: forward`);
+          sameBits(got.gradInput, want.gradInput, `beta ${beta}: gradInput`);
+          closeGradBeta(got.gradBeta, want.gradBeta, `beta ${beta}`);
         }
       });
     }
