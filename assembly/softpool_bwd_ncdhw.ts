@@ -52,6 +52,7 @@ export function softpool_bwd_ncdhw(
         if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
           if (shared) gradBeta += bwdRowShared(xRow, gxRow, ePlane + (rowOff - planeOff), nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
           else if (kW == 2 && sW == 2 && nd == 1 && nr == 2) gradBeta += bwdRowK2S2(xRow, gxRow, rowB, pW, beta, gRow, owLo, owHi);
+          else if (kW == 2 && sW == 2 && nd == 2 && nr == 2) gradBeta += bwdRowK2S2D2(xRow, gxRow, sliceB, rowB, pW, beta, gRow, owLo, owHi);
           else if (kW == 2 && sW == 2 && nd == 1 && nr == 1) gradBeta += bwdRowK2S2Row1(xRow, gxRow, pW, beta, gRow, owLo, owHi);
           else gradBeta += bwdRow(xRow, gxRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, gRow, owLo, owHi);
           ow = owHi;
@@ -288,6 +289,86 @@ function bwdRowK2S2(xRow: usize, gxRow: usize, rowB: usize, pW: i32, beta: f32, 
     ow += 4;
   } while (ow < to);
   return gb;
+}
+
+/** Kernel 2 × 2 × 2, stride 2 along W (3D), over the interior; same contract as bwdRow. */
+function bwdRowK2S2D2(xRow: usize, gxRow: usize, sliceB: usize, rowB: usize, pW: i32, beta: f32, gRow: usize, from: i32, to: i32): f64 {
+  let gb = 0.0;
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    let off = <usize>(o * 2 - pW) << 2;
+    gb += bwd4K2S2D2(xRow + off, gxRow + off, sliceB, rowB, beta, gRow + (<usize>o << 2), ow - o);
+    ow += 4;
+  } while (ow < to);
+  return gb;
+}
+
+/** Adds the gradients of a row's two taps (even and odd columns) back into eight floats at q. */
+// @ts-ignore: decorator
+@inline function addTapPair(q: usize, g0: v128, g1: v128): void {
+  v128.store(q, f32x4.add(v128.load(q), f32x4.shuffle(g0, g1, 0, 4, 1, 5)));
+  v128.store(q, f32x4.add(v128.load(q, 16), f32x4.shuffle(g0, g1, 2, 6, 3, 7)), 16);
+}
+
+/** g * w * (1 + beta*u) for one tap: gs = g/s, u = x - y. */
+// @ts-ignore: decorator
+@inline function tapGrad(gs: v128, e: v128, vbeta: v128, u: v128): v128 {
+  return f32x4.mul(f32x4.mul(gs, e), f32x4.add(f32x4.splat(1), f32x4.mul(vbeta, u)));
+}
+
+/**
+ * bwd4K2S2 for 2 × 2 × 2 windows: the eight taps and their exponentials are computed once and
+ * stay in registers (the general path computes every exponential twice).
+ */
+// @ts-ignore: decorator
+@inline function bwd4K2S2D2(p: usize, gp: usize, sliceB: usize, rowB: usize, beta: f32, gv: usize, lane0: i32): f64 {
+  let q = p + sliceB;
+  let a0 = v128.load(p), a1 = v128.load(p, 16), b0 = v128.load(p + rowB), b1 = v128.load(p + rowB, 16);
+  let c0 = v128.load(q), c1 = v128.load(q, 16), f0 = v128.load(q + rowB), f1 = v128.load(q + rowB, 16);
+  let x0 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x1 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+  let x2 = f32x4.shuffle(b0, b1, 0, 2, 4, 6), x3 = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+  let x4 = f32x4.shuffle(c0, c1, 0, 2, 4, 6), x5 = f32x4.shuffle(c0, c1, 1, 3, 5, 7);
+  let x6 = f32x4.shuffle(f0, f1, 0, 2, 4, 6), x7 = f32x4.shuffle(f0, f1, 1, 3, 5, 7);
+  let m = beta >= 0
+    ? f32x4.pmax(f32x4.pmax(f32x4.pmax(x0, x1), f32x4.pmax(x2, x3)), f32x4.pmax(f32x4.pmax(x4, x5), f32x4.pmax(x6, x7)))
+    : f32x4.pmin(f32x4.pmin(f32x4.pmin(x0, x1), f32x4.pmin(x2, x3)), f32x4.pmin(f32x4.pmin(x4, x5), f32x4.pmin(x6, x7)));
+  let vbeta = f32x4.splat(beta);
+  let d0 = f32x4.sub(x0, m), d1 = f32x4.sub(x1, m), d2 = f32x4.sub(x2, m), d3 = f32x4.sub(x3, m);
+  let d4 = f32x4.sub(x4, m), d5 = f32x4.sub(x5, m), d6 = f32x4.sub(x6, m), d7 = f32x4.sub(x7, m);
+  let z0 = f32x4.mul(vbeta, d0), z1 = f32x4.mul(vbeta, d1), z2 = f32x4.mul(vbeta, d2), z3 = f32x4.mul(vbeta, d3);
+  let z4 = f32x4.mul(vbeta, d4), z5 = f32x4.mul(vbeta, d5), z6 = f32x4.mul(vbeta, d6), z7 = f32x4.mul(vbeta, d7);
+  let e0 = exp_nonpos_f32x4(z0), e1 = exp_nonpos_f32x4(z1), e2 = exp_nonpos_f32x4(z2), e3 = exp_nonpos_f32x4(z3);
+  let e4 = exp_nonpos_f32x4(z4), e5 = exp_nonpos_f32x4(z5), e6 = exp_nonpos_f32x4(z6), e7 = exp_nonpos_f32x4(z7);
+  let s = f32x4.add(f32x4.add(f32x4.add(e0, e1), f32x4.add(e2, e3)), f32x4.add(f32x4.add(e4, e5), f32x4.add(e6, e7)));
+  let t = f32x4.add(
+    f32x4.add(f32x4.add(f32x4.mul(e0, d0), f32x4.mul(e1, d1)), f32x4.add(f32x4.mul(e2, d2), f32x4.mul(e3, d3))),
+    f32x4.add(f32x4.add(f32x4.mul(e4, d4), f32x4.mul(e5, d5)), f32x4.add(f32x4.mul(e6, d6), f32x4.mul(e7, d7))),
+  );
+  let zlo = f32x4.pmin(f32x4.pmin(f32x4.pmin(z0, z1), f32x4.pmin(z2, z3)), f32x4.pmin(f32x4.pmin(z4, z5), f32x4.pmin(z6, z7)));
+  let tbar = f32x4.div(t, s);
+  if (needsCareful(f32x4.add(m, tbar), zlo)) return bwdLanesScalar(p, gp, 8, 2, 2, 2, sliceB, rowB, 4, beta, gv, lane0);
+  let gvec = loadG4(gv, lane0);
+  let gs = f32x4.div(gvec, s);
+  let u0 = f32x4.sub(d0, tbar), u1 = f32x4.sub(d1, tbar), u2 = f32x4.sub(d2, tbar), u3 = f32x4.sub(d3, tbar);
+  let u4 = f32x4.sub(d4, tbar), u5 = f32x4.sub(d5, tbar), u6 = f32x4.sub(d6, tbar), u7 = f32x4.sub(d7, tbar);
+  let gq = gp + sliceB;
+  addTapPair(gp, tapGrad(gs, e0, vbeta, u0), tapGrad(gs, e1, vbeta, u1));
+  addTapPair(gp + rowB, tapGrad(gs, e2, vbeta, u2), tapGrad(gs, e3, vbeta, u3));
+  addTapPair(gq, tapGrad(gs, e4, vbeta, u4), tapGrad(gs, e5, vbeta, u5));
+  addTapPair(gq + rowB, tapGrad(gs, e6, vbeta, u6), tapGrad(gs, e7, vbeta, u7));
+  let v = f32x4.add(
+    f32x4.add(
+      f32x4.add(f32x4.mul(e0, f32x4.mul(u0, u0)), f32x4.mul(e1, f32x4.mul(u1, u1))),
+      f32x4.add(f32x4.mul(e2, f32x4.mul(u2, u2)), f32x4.mul(e3, f32x4.mul(u3, u3))),
+    ),
+    f32x4.add(
+      f32x4.add(f32x4.mul(e4, f32x4.mul(u4, u4)), f32x4.mul(e5, f32x4.mul(u5, u5))),
+      f32x4.add(f32x4.mul(e6, f32x4.mul(u6, u6)), f32x4.mul(e7, f32x4.mul(u7, u7))),
+    ),
+  );
+  let redo = flushedMatters4(flushed4(zlo), zlo, beta, OWN_PIVOT_RANGE);
+  return gradBeta4(f32x4.div(f32x4.mul(gvec, v), s), redo, p, gp, 8, 2, 2, 2, sliceB, rowB, 4, beta, gv, lane0);
 }
 
 /** Kernel 2, stride 2 over a single row (1D, or a 2D band of one row); same contract as bwdRow. */

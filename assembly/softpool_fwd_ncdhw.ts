@@ -50,6 +50,7 @@ export function softpool_fwd_ncdhw(
         if (ASC_FEATURE_SIMD && owHi - owLo >= 4) {
           if (shared) fwdRowShared(xRow, ePlane + (xRow - xPlane), nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
           else if (kW == 2 && sW == 2 && nd == 1 && nr == 2) fwdRowK2S2(xRow, rowB, pW, beta, yRow, owLo, owHi);
+          else if (kW == 2 && sW == 2 && nd == 2 && nr == 2) fwdRowK2S2D2(xRow, sliceB, rowB, pW, beta, yRow, owLo, owHi);
           else if (kW == 2 && sW == 2 && nd == 1 && nr == 1) fwdRowK2S2Row1(xRow, pW, beta, yRow, owLo, owHi);
           else fwdRow(xRow, nd, sliceB, nr, rowB, kW, sW, pW, beta, yRow, owLo, owHi);
           ow = owHi;
@@ -195,6 +196,38 @@ function fwdRowK2S2(xRow: usize, rowB: usize, pW: i32, beta: f32, yRow: usize, f
   do {
     let o = min(ow, to - 4);
     fwd4K2S2(xRow + (<usize>(o * 2 - pW) << 2), rowB, beta, yRow + (<usize>o << 2));
+    ow += 4;
+  } while (ow < to);
+}
+
+/** Kernel 2 × 2 × 2, stride 2 along W (3D): the eight taps stay in registers, one pass. */
+function fwdRowK2S2D2(xRow: usize, sliceB: usize, rowB: usize, pW: i32, beta: f32, yRow: usize, from: i32, to: i32): void {
+  let ow = from;
+  do {
+    let o = min(ow, to - 4);
+    let p = xRow + (<usize>(o * 2 - pW) << 2);
+    let q = p + sliceB;
+    let a0 = v128.load(p), a1 = v128.load(p, 16), b0 = v128.load(p + rowB), b1 = v128.load(p + rowB, 16);
+    let c0 = v128.load(q), c1 = v128.load(q, 16), f0 = v128.load(q + rowB), f1 = v128.load(q + rowB, 16);
+    let x0 = f32x4.shuffle(a0, a1, 0, 2, 4, 6), x1 = f32x4.shuffle(a0, a1, 1, 3, 5, 7);
+    let x2 = f32x4.shuffle(b0, b1, 0, 2, 4, 6), x3 = f32x4.shuffle(b0, b1, 1, 3, 5, 7);
+    let x4 = f32x4.shuffle(c0, c1, 0, 2, 4, 6), x5 = f32x4.shuffle(c0, c1, 1, 3, 5, 7);
+    let x6 = f32x4.shuffle(f0, f1, 0, 2, 4, 6), x7 = f32x4.shuffle(f0, f1, 1, 3, 5, 7);
+    let m = beta >= 0
+      ? f32x4.pmax(f32x4.pmax(f32x4.pmax(x0, x1), f32x4.pmax(x2, x3)), f32x4.pmax(f32x4.pmax(x4, x5), f32x4.pmax(x6, x7)))
+      : f32x4.pmin(f32x4.pmin(f32x4.pmin(x0, x1), f32x4.pmin(x2, x3)), f32x4.pmin(f32x4.pmin(x4, x5), f32x4.pmin(x6, x7)));
+    // One tap at a time: eight exponentials in flight at once would spill registers.
+    let vbeta = f32x4.splat(beta);
+    let d = f32x4.sub(x0, m), e = exp_nonpos_f32x4(f32x4.mul(vbeta, d));
+    let s = e, t = f32x4.mul(e, d);
+    d = f32x4.sub(x1, m); e = exp_nonpos_f32x4(f32x4.mul(vbeta, d)); s = f32x4.add(s, e); t = f32x4.add(t, f32x4.mul(e, d));
+    d = f32x4.sub(x2, m); e = exp_nonpos_f32x4(f32x4.mul(vbeta, d)); s = f32x4.add(s, e); t = f32x4.add(t, f32x4.mul(e, d));
+    d = f32x4.sub(x3, m); e = exp_nonpos_f32x4(f32x4.mul(vbeta, d)); s = f32x4.add(s, e); t = f32x4.add(t, f32x4.mul(e, d));
+    d = f32x4.sub(x4, m); e = exp_nonpos_f32x4(f32x4.mul(vbeta, d)); s = f32x4.add(s, e); t = f32x4.add(t, f32x4.mul(e, d));
+    d = f32x4.sub(x5, m); e = exp_nonpos_f32x4(f32x4.mul(vbeta, d)); s = f32x4.add(s, e); t = f32x4.add(t, f32x4.mul(e, d));
+    d = f32x4.sub(x6, m); e = exp_nonpos_f32x4(f32x4.mul(vbeta, d)); s = f32x4.add(s, e); t = f32x4.add(t, f32x4.mul(e, d));
+    d = f32x4.sub(x7, m); e = exp_nonpos_f32x4(f32x4.mul(vbeta, d)); s = f32x4.add(s, e); t = f32x4.add(t, f32x4.mul(e, d));
+    finishFwd4(m, s, t, yRow + (<usize>o << 2), p, 8, 2, 2, 2, sliceB, rowB, 4, beta);
     ow += 4;
   } while (ow < to);
 }

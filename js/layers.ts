@@ -2,7 +2,7 @@
 // backward returns the input gradient and keeps the beta gradient in `gradBeta`. `beta` is
 // public. The input is remembered by reference (don't change x.data before the matching
 // backward). With { keepForBackward: true }, channels-first fixed-window layers on the SIMD
-// build instead keep a copy of the input and its shared exponentials in wasm memory from
+// builds (SIMD and relaxed) instead keep a copy of the input and its shared exponentials in wasm memory from
 // forward to backward (2 × the input's bytes), so the backward copies no input and computes
 // no exp; dispose() (or the next forward, or garbage collection of the layer) frees that.
 

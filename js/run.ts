@@ -216,7 +216,7 @@ export interface Kept {
 /** A forward that keeps what backwardKept needs, or null where it cannot (then use forward). */
 export function forwardKeeping(fn: string, x: Tensor, g: PoolGeometry): { y: Tensor; kept: Kept } | null {
   const e = wasm(fn);
-  if (backend() !== 'simd' || g.format !== 'channelsFirst' || g.adaptive || wasmTensorOf(x)) return null;
+  if (backend() === 'scalar' || g.format !== 'channelsFirst' || g.adaptive || wasmTensorOf(x)) return null;
   const n = x.data.length, m = count(g.outShape), planes = g.batch * g.channels;
   const planeBytes = count(g.inSize) * 4;
   const bytes = [n * 4 + READ_SLACK, n * 4 + READ_SLACK, planes, m * 4];

@@ -77,7 +77,7 @@ describe('layers keeping what forward computed', () => {
     const layer = new SoftPool2d({ kernelSize: 2 }, { keepForBackward: true });
     layer.forward(x);
     const held = stats().inUseBytes - start;
-    if (backend() === 'simd') assert.ok(held >= 2 * x.data.length * 4, `held ${held} bytes`);
+    if (backend() !== 'scalar') assert.ok(held >= 2 * x.data.length * 4, `held ${held} bytes (${backend()} build)`);
     else assert.equal(held, 0, 'the scalar build keeps nothing');
     layer.forward(x);
     assert.equal(stats().inUseBytes - start, held, 'a second forward replaces, not adds');
