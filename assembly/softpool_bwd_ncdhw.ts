@@ -12,7 +12,7 @@ import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { gather4 } from "./simd_gather";
 import { interiorStart, interiorEnd, windowStart, windowEnd } from "./pool_geometry";
 import { planeExp, SHARED_RANGE, SHARED_S_MIN } from "./plane_exp";
-import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE, pivot4 } from "./simd_window";
+import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE, pivot4, TAP_E, TAP_E_MAX } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
 
 /**
@@ -184,12 +184,16 @@ function bwdRowShared(
   let m = pivot4(p, sc, nd, nr, kW, sliceB, rowB, 4, beta);
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0), t = s, zlo = s;
+  // Up to TAP_E_MAX taps, the exponentials go to TAP_E for the second pass.
+  let keep = nd * nr * kW <= TAP_E_MAX;
+  let ek = TAP_E;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let q = p + <usize>d * sliceB + <usize>r * rowB;
     for (let c = 0; c < kW; c++) {
       let dx = f32x4.sub(gather4(q + (<usize>c << 2), sc), m);
       let z = f32x4.mul(vbeta, dx);
       let e = exp_nonpos_f32x4(z);
+      if (keep) { v128.store(ek, e); ek += 16; }
       zlo = f32x4.pmin(zlo, z);
       s = f32x4.add(s, e);
       t = f32x4.add(t, f32x4.mul(e, dx));
@@ -199,23 +203,41 @@ function bwdRowShared(
   if (needsCareful(f32x4.add(m, tbar), zlo)) return bwdLanesScalar(p, gp, sc, nd, nr, kW, sliceB, rowB, 4, beta, gv, lane0);
   let gvec = loadG4(gv, lane0);
   let gs = f32x4.div(gvec, s);
-  let one = f32x4.splat(1);
   let v = f32x4.splat(0);
   let inRegisters = sc == 4 && kW <= 5;
+  ek = TAP_E;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let rowOff = <usize>d * sliceB + <usize>r * rowB;
     let lo = f32x4.splat(0), hi = lo;
-    for (let c = 0; c < kW; c++) {
-      let off = rowOff + (<usize>c << 2);
-      let dx = f32x4.sub(gather4(p + off, sc), m);
-      let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
-      let u = f32x4.sub(dx, tbar);
-      let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(one, f32x4.mul(vbeta, u)));
-      v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
-      if (inRegisters) {
-        lo = f32x4.add(lo, shiftedLo(grad, c));
-        hi = f32x4.add(hi, shiftedHi(grad, c));
-      } else scatterAdd4(gp + off, sc, grad);
+    // Two copies of the loop rather than a per-tap choice between a load and an exp, which
+    // compiles to a select that computes both.
+    if (keep) {
+      for (let c = 0; c < kW; c++) {
+        let off = rowOff + (<usize>c << 2);
+        let dx = f32x4.sub(gather4(p + off, sc), m);
+        let e = v128.load(ek);
+        ek += 16;
+        let u = f32x4.sub(dx, tbar);
+        let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(f32x4.splat(1), f32x4.mul(vbeta, u)));
+        v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
+        if (inRegisters) {
+          lo = f32x4.add(lo, shiftedLo(grad, c));
+          hi = f32x4.add(hi, shiftedHi(grad, c));
+        } else scatterAdd4(gp + off, sc, grad);
+      }
+    } else {
+      for (let c = 0; c < kW; c++) {
+        let off = rowOff + (<usize>c << 2);
+        let dx = f32x4.sub(gather4(p + off, sc), m);
+        let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
+        let u = f32x4.sub(dx, tbar);
+        let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(f32x4.splat(1), f32x4.mul(vbeta, u)));
+        v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
+        if (inRegisters) {
+          lo = f32x4.add(lo, shiftedLo(grad, c));
+          hi = f32x4.add(hi, shiftedHi(grad, c));
+        } else scatterAdd4(gp + off, sc, grad);
+      }
     }
     if (inRegisters) addRow(gp + rowOff, lo, hi, kW);
   }

@@ -4,7 +4,7 @@
 
 import { exp_nonpos_f32x4 } from "./exp_f32x4";
 import { windowStart, windowEnd } from "./pool_geometry";
-import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE, pivot4 } from "./simd_window";
+import { bwdLanesScalar, flushed4, flushedMatters4, gradBeta4, loadG4, needsCareful, OWN_PIVOT_RANGE, pivot4, TAP_E, TAP_E_MAX } from "./simd_window";
 import { softpoolWindowBwdF32 } from "./window_f32";
 
 /** Adds the input gradient (N × D × H × W × C) into gx (zeros, or sums to continue) and returns gradBeta. */
@@ -113,12 +113,16 @@ function bwdChannels(
   let m = pivot4(p, 4, nd, nr, nc, sd, sr, sc, beta);
   let vbeta = f32x4.splat(beta);
   let s = f32x4.splat(0), t = s, zlo = s;
+  // Up to TAP_E_MAX taps, the exponentials go to TAP_E for the second pass.
+  let keep = nd * nr * nc <= TAP_E_MAX;
+  let ek = TAP_E;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let q = p + <usize>d * sd + <usize>r * sr;
     for (let c = 0; c < nc; c++) {
       let dx = f32x4.sub(v128.load(q + <usize>c * sc), m);
       let z = f32x4.mul(vbeta, dx);
       let e = exp_nonpos_f32x4(z);
+      if (keep) { v128.store(ek, e); ek += 16; }
       zlo = f32x4.pmin(zlo, z);
       s = f32x4.add(s, e);
       t = f32x4.add(t, f32x4.mul(e, dx));
@@ -128,18 +132,24 @@ function bwdChannels(
   if (needsCareful(f32x4.add(m, tbar), zlo)) return bwdLanesScalar(p, gp, 4, nd, nr, nc, sd, sr, sc, beta, gv, lane0);
   let gvec = loadG4(gv, lane0);
   let gs = f32x4.div(gvec, s);
-  let one = f32x4.splat(1);
   let v = f32x4.splat(0);
+  ek = TAP_E;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let rowOff = <usize>d * sd + <usize>r * sr;
-    for (let c = 0; c < nc; c++) {
-      let off = rowOff + <usize>c * sc;
-      let dx = f32x4.sub(v128.load(p + off), m);
-      let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
-      let u = f32x4.sub(dx, tbar);
-      v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
-      let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(one, f32x4.mul(vbeta, u)));
-      v128.store(gp + off, f32x4.add(v128.load(gp + off), grad));
+    // Two copies of the loop rather than a per-tap choice between a load and an exp.
+    if (keep) {
+      for (let c = 0; c < nc; c++) {
+        let off = rowOff + <usize>c * sc;
+        let e = v128.load(ek);
+        ek += 16;
+        v = bwdTap(gp + off, f32x4.sub(v128.load(p + off), m), e, tbar, gs, vbeta, v);
+      }
+    } else {
+      for (let c = 0; c < nc; c++) {
+        let off = rowOff + <usize>c * sc;
+        let dx = f32x4.sub(v128.load(p + off), m);
+        v = bwdTap(gp + off, dx, exp_nonpos_f32x4(f32x4.mul(vbeta, dx)), tbar, gs, vbeta, v);
+      }
     }
   }
   let redo = flushedMatters4(flushed4(zlo), zlo, beta, OWN_PIVOT_RANGE);
