@@ -118,6 +118,9 @@ const call = async (fn) => { const r = fn(); return r && typeof r.then === 'func
 async function timeIt(fn, warmup, runs) {
   for (let i = 0; i < warmup; i++) await call(fn);
   globalThis.gc?.();
+  // Let V8's background sweeping and unmapping after that collection finish first: on a
+  // 2-core machine they would otherwise compete with the first timed calls.
+  await new Promise((resolve) => setTimeout(resolve, 250));
   const samples = [];
   let last;
   for (let i = 0; i < runs; i++) {
