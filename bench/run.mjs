@@ -115,20 +115,21 @@ function makeWorkload(spec, quick, seed) {
 
 const call = async (fn) => { const r = fn(); return r && typeof r.then === 'function' ? await r : r; };
 
-async function timeIt(fn, warmup, runs) {
-  for (let i = 0; i < warmup; i++) await call(fn);
+const WARMUP_MS = 300;
+
+/**
+ * At least `warmup` calls and at least WARMUP_MS: V8 tiers wasm up from its baseline compiler
+ * to TurboFan in the background, and three calls are not always enough for that.
+ */
+async function warmUp(fn, warmup) {
+  const until = performance.now() + WARMUP_MS;
+  for (let i = 0; i < warmup || (warmup > 0 && performance.now() < until); i++) await call(fn);
+}
+
+/** Collects garbage, then waits for V8's background sweeping so it does not compete with timed calls. */
+async function settle() {
   globalThis.gc?.();
-  // Let V8's background sweeping and unmapping after that collection finish first: on a
-  // 2-core machine they would otherwise compete with the first timed calls.
   await new Promise((resolve) => setTimeout(resolve, 250));
-  const samples = [];
-  let last;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    last = await call(fn);
-    samples.push(performance.now() - t0);
-  }
-  return { samples, last };
 }
 
 /** Compares a result with the reference; returns { ok, text, diffs }. */
@@ -229,17 +230,22 @@ async function main() {
       fwd: { y: refImpl.readForward(await call(() => refImpl.forward(refState)), refState) },
       'fwd+bwd': refImpl.readBackward(await call(() => refImpl.forwardBackward(refState)), refState),
     };
-    for (const impl of cfg.impls) {
-      const setup = setups.get(impl.name);
-      let state = null;
-      for (const pass of PASSES) {
+    // Every implementation is prepared, validated and warmed up; then the timed calls go round
+    // robin (one call of each implementation per round, the order rotating), so that the
+    // machine's slow and fast phases fall on all of them alike and the ratios hold.
+    const states = new Map();
+    for (const pass of PASSES) {
+      const live = [];
+      for (const impl of cfg.impls) {
+        const setup = setups.get(impl.name);
         const row = { workload: w.label, workloadName: w.name, kind: w.kind, tag: w.tag, shape: w.shape, options: w.options, pass, impl: impl.name, elements: w.elements,
           ms: null, samplesMs: null, melemPerSec: null, speedupVsNaive: null, timeVsNativeFastMath: null, status: 'ok', note: null, validation: null };
         rows.push(row);
         const why = !setup.ok ? setup.reason : impl.unsupported(w, pass);
         if (why) { row.status = '–'; row.note = why; continue; }
         try {
-          if (!state) state = await impl.prepare(w);
+          if (!states.has(impl.name)) states.set(impl.name, await impl.prepare(w));
+          const state = states.get(impl.name);
           const fn = pass === 'fwd' ? () => impl.forward(state) : () => impl.forwardBackward(state);
           // a self-timed peer (native program) runs one untimed call for this first check
           const once = impl.selfTimed ? (await impl.selfTimed(state, pass, { runs: 1, warmup: 0 })).result : await call(fn);
@@ -252,22 +258,8 @@ async function main() {
             console.error(`\n!!! ${impl.name} ${w.label} ${pass}: WRONG RESULT vs ${REFERENCE}: ${row.validation.text}; not timed\n`);
             continue;
           }
-          const { samples, last } = impl.selfTimed
-            ? await impl.selfTimed(state, pass, { runs: cfg.runs, warmup: cfg.warmup }).then((r) => ({ samples: r.samplesMs, last: r.result }))
-            : await timeIt(fn, cfg.warmup, cfg.runs);
-          // the last timed call must still be right (catches state carried between calls)
-          const after = validate(pass, pass === 'fwd' ? impl.readForward(last, state) : impl.readBackward(last, state), ref[pass]);
-          if (!after.ok) {
-            failures++;
-            row.status = 'WRONG';
-            row.note = `the last timed call was wrong: ${after.text} (the first was right)`;
-            console.error(`\n!!! ${impl.name} ${w.label} ${pass}: the last timed call gave a WRONG RESULT: ${after.text}\n`);
-            continue;
-          }
-          row.samplesMs = samples.map((s) => +s.toFixed(3));
-          row.ms = median(samples);
-          row.melemPerSec = w.elements / (row.ms * 1e3);
-          console.log(`  ${pass.padEnd(7)} ${impl.name.padEnd(23)} ${fmtMs(row.ms).padStart(8)} ms  (${row.validation.text})`);
+          if (!impl.selfTimed) await warmUp(fn, cfg.warmup);
+          live.push({ impl, row, state, fn, samples: [], last: null });
         } catch (err) {
           row.status = 'error';
           row.note = `failed here: ${err?.message ?? err}`;
@@ -275,9 +267,50 @@ async function main() {
           console.error(`!!! ${impl.name} ${w.label} ${pass}: ${err?.stack ?? err}`);
         }
       }
-      if (state) await impl.dispose(state);
-      globalThis.gc?.();
+      await settle();
+      for (let round = 0; round < cfg.runs; round++) {
+        for (let k = 0; k < live.length; k++) {
+          const m = live[(round + k) % live.length];
+          if (m.row.status !== 'ok') continue;
+          try {
+            if (m.impl.selfTimed) {
+              // one timed call per round, after one warm-up call inside the program
+              const r = await m.impl.selfTimed(m.state, pass, { runs: 1, warmup: 1 });
+              m.samples.push(r.samplesMs[0]);
+              m.last = r.result;
+            } else {
+              const t0 = performance.now();
+              m.last = await call(m.fn);
+              m.samples.push(performance.now() - t0);
+            }
+          } catch (err) {
+            m.row.status = 'error';
+            m.row.note = `failed here: ${err?.message ?? err}`;
+            failures++;
+            console.error(`!!! ${m.impl.name} ${w.label} ${pass}: ${err?.stack ?? err}`);
+          }
+        }
+      }
+      for (const m of live) {
+        const { impl, row, state, samples, last } = m;
+        if (row.status !== 'ok') continue;
+        // the last timed call must still be right (catches state carried between calls)
+        const after = validate(pass, pass === 'fwd' ? impl.readForward(last, state) : impl.readBackward(last, state), ref[pass]);
+        if (!after.ok) {
+          failures++;
+          row.status = 'WRONG';
+          row.note = `the last timed call was wrong: ${after.text} (the first was right)`;
+          console.error(`\n!!! ${impl.name} ${w.label} ${pass}: the last timed call gave a WRONG RESULT: ${after.text}\n`);
+          continue;
+        }
+        row.samplesMs = samples.map((v) => +v.toFixed(3));
+        row.ms = median(samples);
+        row.melemPerSec = w.elements / (row.ms * 1e3);
+        console.log(`  ${pass.padEnd(7)} ${impl.name.padEnd(23)} ${fmtMs(row.ms).padStart(8)} ms  (${row.validation.text})`);
+      }
     }
+    for (const impl of cfg.impls) if (states.has(impl.name)) await impl.dispose(states.get(impl.name));
+    globalThis.gc?.();
   }
 
   for (const r of rows) {
