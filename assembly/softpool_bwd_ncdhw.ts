@@ -209,27 +209,22 @@ function bwdRowShared(
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let rowOff = <usize>d * sliceB + <usize>r * rowB;
     let lo = f32x4.splat(0), hi = lo;
-    // Two copies of the loop rather than a per-tap choice between a load and an exp, which
-    // compiles to a select that computes both.
-    if (keep) {
-      for (let c = 0; c < kW; c++) {
+    // Past TAP_E_MAX taps, the row's exponentials are recomputed into TAP_E in slices of up to
+    // TAP_E_MAX, so one loop serves both cases.
+    for (let c0 = 0; c0 < kW; c0 += TAP_E_MAX) {
+      let c1 = min(kW, c0 + TAP_E_MAX);
+      if (!keep) {
+        ek = TAP_E;
+        for (let c = c0; c < c1; c++) {
+          let dx = f32x4.sub(gather4(p + rowOff + (<usize>c << 2), sc), m);
+          v128.store(TAP_E + (<usize>(c - c0) << 4), exp_nonpos_f32x4(f32x4.mul(vbeta, dx)));
+        }
+      }
+      for (let c = c0; c < c1; c++) {
         let off = rowOff + (<usize>c << 2);
         let dx = f32x4.sub(gather4(p + off, sc), m);
         let e = v128.load(ek);
         ek += 16;
-        let u = f32x4.sub(dx, tbar);
-        let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(f32x4.splat(1), f32x4.mul(vbeta, u)));
-        v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));
-        if (inRegisters) {
-          lo = f32x4.add(lo, shiftedLo(grad, c));
-          hi = f32x4.add(hi, shiftedHi(grad, c));
-        } else scatterAdd4(gp + off, sc, grad);
-      }
-    } else {
-      for (let c = 0; c < kW; c++) {
-        let off = rowOff + (<usize>c << 2);
-        let dx = f32x4.sub(gather4(p + off, sc), m);
-        let e = exp_nonpos_f32x4(f32x4.mul(vbeta, dx));
         let u = f32x4.sub(dx, tbar);
         let grad = f32x4.mul(f32x4.mul(gs, e), f32x4.add(f32x4.splat(1), f32x4.mul(vbeta, u)));
         v = f32x4.add(v, f32x4.mul(e, f32x4.mul(u, u)));

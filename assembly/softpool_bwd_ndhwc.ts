@@ -136,19 +136,22 @@ function bwdChannels(
   ek = TAP_E;
   for (let d = 0; d < nd; d++) for (let r = 0; r < nr; r++) {
     let rowOff = <usize>d * sd + <usize>r * sr;
-    // Two copies of the loop rather than a per-tap choice between a load and an exp.
-    if (keep) {
-      for (let c = 0; c < nc; c++) {
+    // Past TAP_E_MAX taps, the row's exponentials are recomputed into TAP_E in slices of up to
+    // TAP_E_MAX, so one loop serves both cases.
+    for (let c0 = 0; c0 < nc; c0 += TAP_E_MAX) {
+      let c1 = min(nc, c0 + TAP_E_MAX);
+      if (!keep) {
+        ek = TAP_E;
+        for (let c = c0; c < c1; c++) {
+          let dx = f32x4.sub(v128.load(p + rowOff + <usize>c * sc), m);
+          v128.store(TAP_E + (<usize>(c - c0) << 4), exp_nonpos_f32x4(f32x4.mul(vbeta, dx)));
+        }
+      }
+      for (let c = c0; c < c1; c++) {
         let off = rowOff + <usize>c * sc;
         let e = v128.load(ek);
         ek += 16;
         v = bwdTap(gp + off, f32x4.sub(v128.load(p + off), m), e, tbar, gs, vbeta, v);
-      }
-    } else {
-      for (let c = 0; c < nc; c++) {
-        let off = rowOff + <usize>c * sc;
-        let dx = f32x4.sub(v128.load(p + off), m);
-        v = bwdTap(gp + off, dx, exp_nonpos_f32x4(f32x4.mul(vbeta, dx)), tbar, gs, vbeta, v);
       }
     }
   }
