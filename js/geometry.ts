@@ -8,6 +8,7 @@ const POOL_KEYS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'beta', 'dataF
 const ADAPTIVE_KEYS = ['outputSize', 'beta', 'dataFormat', 'out'];
 
 export interface PoolGeometry {
+  /** The layout the kernels use (channels last with C = 1 runs as channels first, see kernelFormat). */
   format: DataFormat;
   /** Batch size (1 when the input is unbatched). */
   batch: number;
@@ -100,6 +101,15 @@ export function adaptiveOptions(fn: string, options: unknown, spatial: number): 
   return { format, outputSize, beta: checkBeta(fn, o.beta) };
 }
 
+/**
+ * Channels last with a single channel is the channels-first layout in memory, so it runs on the
+ * channels-first kernels, which vectorise along W (the channels-last ones vectorise across
+ * channels and would send C = 1 through the scalar twin, 5-10× slower).
+ */
+function kernelFormat(format: DataFormat, channels: number): DataFormat {
+  return channels === 1 ? 'channelsFirst' : format;
+}
+
 /** Validates input and options of a fixed-window pooling call over `spatial` dims. */
 export function poolGeometry(fn: string, x: unknown, options: unknown, spatial: number): PoolGeometry {
   const { format, kernel, stride, padding, ceilMode, beta } = poolOptions(fn, options, spatial);
@@ -111,7 +121,7 @@ export function poolGeometry(fn: string, x: unknown, options: unknown, spatial: 
     return out;
   });
   return {
-    format, batch, channels, beta, adaptive: false,
+    format: kernelFormat(format, channels), batch, channels, beta, adaptive: false,
     inSize: pad3(inSize, 1), outSize: pad3(outSize, 1),
     kernel: pad3(kernel, 1), stride: pad3(stride, 1), padding: pad3(padding, 0),
     outShape: outShape(outSize),
@@ -127,7 +137,7 @@ export function adaptiveGeometry(fn: string, x: unknown, options: unknown, spati
   const plain = outSize.every((out, i) => inSize[i] % out === 0);
   const kernel = plain ? outSize.map((out, i) => inSize[i] / out) : new Array<number>(spatial).fill(1);
   return {
-    format, batch, channels, beta, adaptive: !plain,
+    format: kernelFormat(format, channels), batch, channels, beta, adaptive: !plain,
     inSize: pad3(inSize, 1), outSize: pad3(outSize, 1),
     kernel: pad3(kernel, 1), stride: pad3(kernel, 1), padding: [0, 0, 0],
     outShape: outShape(outSize),

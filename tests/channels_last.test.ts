@@ -6,7 +6,7 @@ import { toChannelsLast, toChannelsFirst, shapeToChannelsLast } from './referenc
 import { mulberry32, randFloat32, prod, assertBitsEqual, shapeStr } from './helpers.ts';
 import {
   lib, api, type Op, type AnyOpts, checkForward, checkBackward, checkLayoutAgreement, checkLibraryAgainstFiniteDifferences,
-  outShapeOf, fwdName, extremeData, EXTREME_POOLS, sprinkle,
+  outShapeOf, fwdName, bwdName, extremeData, EXTREME_POOLS, sprinkle,
 } from './nd_common.ts';
 
 before(async () => {
@@ -286,4 +286,35 @@ describe('channelsLast: exact values, wide C, large inputs', () => {
       checkBackward(op, base.subarray(1), cl, randFloat32(rng, prod(outShapeOf(op, cl, opts)), -1, 1), opts);
     }
   });
+});
+
+describe('channelsLast with one channel runs on the channels-first kernels (same memory layout)', () => {
+  const cases: Array<[Op, number[], AnyOpts]> = [
+    [P1, [2, 1, 45], { kernelSize: 3, stride: 2, padding: 1 }],
+    [P2, [2, 1, 23, 37], { kernelSize: 2 }],
+    [P2, [1, 1, 19, 26], { kernelSize: 3, stride: 1, padding: 1, ceilMode: true }],
+    [P3, [1, 1, 6, 9, 21], { kernelSize: 2 }],
+    [A2, [2, 1, 17, 29], { outputSize: [5, 7] }],
+  ];
+  let seed = 77_000;
+  for (const [op, cfShape, opts] of cases) {
+    const s = seed++;
+    it(`${fwdName(op)} x${shapeStr(cfShape)} ${JSON.stringify(opts)}: bit-identical to channelsFirst, forward and backward`, () => {
+      const rng = mulberry32(s);
+      const spatial = cfShape.length - 2;
+      const x = sprinkle(rng, randFloat32(rng, prod(cfShape)), 0.01, 0.01, 0.005);
+      const clShape = shapeToChannelsLast(cfShape, spatial);
+      const fwd = api(fwdName(op)), bwd = api(bwdName(op));
+      const yF = fwd({ data: x, shape: cfShape }, opts);
+      const yL = fwd({ data: x, shape: clShape }, { ...opts, dataFormat: 'channelsLast' });
+      assert.deepEqual(yL.shape, shapeToChannelsLast(yF.shape, spatial));
+      assertBitsEqual(yL.data, yF.data, 'forward');
+      const g = randFloat32(rng, yF.data.length, -1, 1);
+      const bF = bwd({ data: x, shape: cfShape }, { data: g, shape: yF.shape }, opts);
+      const bL = bwd({ data: x, shape: clShape }, { data: g, shape: yL.shape }, { ...opts, dataFormat: 'channelsLast' });
+      assertBitsEqual(bL.gradInput.data, bF.gradInput.data, 'gradInput');
+      assert.equal(bL.gradBeta, bF.gradBeta, 'gradBeta');
+      checkForward(op, x, clShape, { ...opts, dataFormat: 'channelsLast' });
+    });
+  }
 });
