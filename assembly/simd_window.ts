@@ -119,8 +119,9 @@ function gradBetaLanesF64(
 /**
  * Scratch for the backward's exponentials: the first pass stores each tap's f32x4 of e here
  * so that the second pass loads it instead of computing exp again. A static segment (no
- * allocation); kernels do not re-enter, so one is enough. Windows of more taps recompute.
+ * allocation); kernels do not re-enter, so one is enough. Windows of more taps recompute a
+ * row's exponentials into it, TAP_E_MAX taps at a time.
  */
 // @ts-ignore: decorator
 @inline export const TAP_E_MAX: i32 = 64;
-export const TAP_E: usize = memory.data(16 * 64, 16);
+export const TAP_E: usize = memory.data(16 * TAP_E_MAX, 16);
